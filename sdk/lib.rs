@@ -1,0 +1,16 @@
+//! Typed async client for the Botpress Cloud API: Runtime (`/v1/chat`), Files (`/v1/files`)
+//! and Tables (`/v1/tables`).
+#![forbid(unsafe_code)]
+
+pub mod generated;
+pub mod query;
+pub mod transport;
+
+pub use generated::{Client, builder};
+
+/// Request and response types of every operation, generated from `openapi/botpress.yaml`.
+pub mod types {
+    pub use crate::generated::enums::*;
+    pub use crate::generated::types::*;
+    pub use crate::query::{FileTagsFilter, TagsFilter};
+}
