@@ -22,23 +22,43 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("FileTagsFilter", "crate::query::FileTagsFilter"),
 ];
 
+/// Synthetic schemas for optional request fields where `null` has a meaning of its own
+/// (absent = unchanged, `null` = clear/delete): the field becomes
+/// `Option<Nullable<T>>`, a tri-state.
+const NULLABLE: &[(&str, &str)] = &[
+    ("NullableString", "crate::nullable::Nullable<::std::string::String>"),
+    ("NullableInteger", "crate::nullable::Nullable<i64>"),
+    ("NullableDateTime", "crate::nullable::Nullable<::chrono::DateTime<::chrono::offset::Utc>>"),
+    ("NullableObject", "crate::nullable::Nullable<::serde_json::Map<::std::string::String, ::serde_json::Value>>"),
+];
+
+/// Validation keywords the generated Rust types do not enforce: the service (and the
+/// emulator, which validates against the document itself) does. Without them, strings stay
+/// `String` and numbers `i64`, and `default`s are not filled in on requests, so a field the
+/// caller did not set is not sent (as with the official client).
+const CODEGEN_DROPPED_KEYWORDS: &[&str] = &[
+    "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "minItems", "maxItems", "default",
+];
+
 fn main() {
     println!("cargo:rerun-if-changed={DOCUMENT}");
     println!("cargo:rerun-if-changed=build.rs");
     let text = fs::read_to_string(DOCUMENT).unwrap_or_else(|e| panic!("reading {DOCUMENT}: {e}"));
     let doc: Value =
         serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{DOCUMENT} is not valid YAML: {e}"));
-    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
-        .unwrap_or_else(|e| panic!("{DOCUMENT} is not an OpenAPI 3.0 document: {e}"));
-
     let enums = open_enums(&doc);
+    let shaped = shape_for_codegen(doc.clone());
+    let spec: openapiv3::OpenAPI = serde_json::from_value(shaped)
+        .unwrap_or_else(|e| panic!("{DOCUMENT} is not an OpenAPI 3.0 document: {e}"));
 
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote!(crate::transport::Transport));
+        .with_inner_type(quote!(crate::transport::Transport))
+        .with_map_type("::std::collections::BTreeMap");
     for (name, _) in &enums {
         settings.with_replacement(
             name,
@@ -46,7 +66,7 @@ fn main() {
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
-    for (schema, rust) in REPLACEMENTS {
+    for (schema, rust) in REPLACEMENTS.iter().chain(NULLABLE) {
         settings.with_replacement(schema, rust, std::iter::empty());
     }
     let mut generator = progenitor::Generator::new(&settings);
@@ -66,6 +86,67 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), prettyplease::unparse(&ast)).expect("write client");
     fs::write(out.join("pagination.rs"), pagination(&doc)).expect("write pagination table");
+}
+
+/// The document as progenitor sees it: validation keywords dropped (see
+/// [`CODEGEN_DROPPED_KEYWORDS`]) and optional nullable request fields turned into tri-states.
+fn shape_for_codegen(mut doc: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                let is_schema = map.contains_key("type") || map.contains_key("$ref");
+                if is_schema {
+                    for k in CODEGEN_DROPPED_KEYWORDS {
+                        if map.get(*k).is_some_and(|x| !x.is_object() || *k == "default") {
+                            map.remove(*k);
+                        }
+                    }
+                }
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    // Tri-states: only request bodies (schemas named `*Body`), top-level optional nullable fields.
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (name, schema) in schemas.iter_mut() {
+            if !name.ends_with("Body") {
+                continue;
+            }
+            let required: Vec<String> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (field, prop) in props.iter_mut() {
+                if required.contains(field) || prop.get("nullable") != Some(&Value::Bool(true)) {
+                    continue;
+                }
+                let target = match (prop["type"].as_str(), prop["format"].as_str()) {
+                    (Some("string"), Some("date-time")) => "NullableDateTime",
+                    (Some("string"), _) => "NullableString",
+                    (Some("integer"), _) => "NullableInteger",
+                    (Some("object"), _) => "NullableObject",
+                    other => panic!("{name}.{field}: no tri-state type for nullable {other:?}"),
+                };
+                let description = prop.get("description").cloned();
+                let mut replaced = serde_json::json!({ "$ref": format!("#/components/schemas/{target}") });
+                if let Some(d) = description {
+                    replaced = serde_json::json!({ "allOf": [replaced], "description": d });
+                }
+                *prop = replaced;
+            }
+        }
+        for (name, _) in NULLABLE {
+            schemas.insert((*name).to_string(), serde_json::json!({ "type": "object", "title": name }));
+        }
+    }
+    strip(&mut doc);
+    doc
 }
 
 /// Every `components/schemas` entry that is a plain string enum, in name order.

@@ -3,10 +3,12 @@
 #![forbid(unsafe_code)]
 
 pub mod generated;
+pub mod nullable;
 pub mod query;
 pub mod transport;
 
 pub use generated::{Client, builder};
+pub use nullable::Nullable;
 
 /// Request and response types of every operation, generated from `openapi/botpress.yaml`.
 pub mod types {

@@ -1,0 +1,77 @@
+//! [`Nullable`]: the value of an optional request field where `null` means something.
+//!
+//! Botpress gives an explicit `null` its own meaning on a few fields: `updateUser.name: null`
+//! clears the name, `setStateExpiry`'s `expiry: null` removes the expiry, a table's
+//! `keyColumn: null` drops the key index, `updateFileMetadata.expiresAt: null` removes the
+//! expiry. Such fields are typed `Option<Nullable<T>>`: `None` leaves the field out of the
+//! request (unchanged on the server), `Some(Nullable::Null)` sends `null`, and
+//! `Some(Nullable::Value(v))` sends `v`.
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A value or an explicit `null`; see the [module docs](self).
+///
+/// ```
+/// use botpress::Nullable;
+/// let clear: Nullable<String> = Nullable::Null;
+/// assert_eq!(serde_json::to_string(&clear).unwrap(), "null");
+/// let set: Nullable<String> = "Ada".into();
+/// assert_eq!(serde_json::to_string(&set).unwrap(), "\"Ada\"");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Nullable<T> {
+    /// Send `null`.
+    Null,
+    /// Send this value.
+    Value(T),
+}
+
+impl<T> Nullable<T> {
+    /// The value, if any.
+    pub fn as_option(&self) -> Option<&T> {
+        match self {
+            Self::Null => None,
+            Self::Value(v) => Some(v),
+        }
+    }
+
+    /// Converts into an `Option`, `Null` becoming `None`.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Self::Null => None,
+            Self::Value(v) => Some(v),
+        }
+    }
+}
+
+impl<T> From<T> for Nullable<T> {
+    fn from(value: T) -> Self {
+        Self::Value(value)
+    }
+}
+
+impl From<&str> for Nullable<String> {
+    fn from(value: &str) -> Self {
+        Self::Value(value.to_owned())
+    }
+}
+
+impl<T> From<Option<T>> for Nullable<T> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Self::Value)
+    }
+}
+
+impl<T: Serialize> Serialize for Nullable<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Null => s.serialize_none(),
+            Self::Value(v) => s.serialize_some(v),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.into())
+    }
+}
