@@ -1,0 +1,69 @@
+//! Errors as the real service gives them: an HTTP status and the shared error body
+//! `{id, code, type, message, metadata?}` (botpress-wire.md §7).
+
+/// An API error answered by the emulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// One of the 26 Botpress error types, e.g. `ResourceNotFound`.
+    pub error_type: &'static str,
+    /// Human-readable message; for `InvalidPayload` it names the offending field.
+    pub message: String,
+}
+
+macro_rules! error_kinds {
+    ($($fn_name:ident => ($status:expr, $ty:literal)),* $(,)?) => {
+        impl ApiError {
+            $(
+                #[doc = concat!("`", $ty, "` (HTTP ", stringify!($status), ").")]
+                pub fn $fn_name(message: impl Into<String>) -> Self {
+                    Self { status: $status, error_type: $ty, message: message.into() }
+                }
+            )*
+        }
+    };
+}
+
+error_kinds! {
+    unknown => (500, "Unknown"),
+    internal => (500, "Internal"),
+    unauthorized => (401, "Unauthorized"),
+    forbidden => (403, "Forbidden"),
+    payload_too_large => (413, "PayloadTooLarge"),
+    invalid_payload => (400, "InvalidPayload"),
+    unsupported_media_type => (415, "UnsupportedMediaType"),
+    method_not_found => (405, "MethodNotFound"),
+    not_found => (404, "ResourceNotFound"),
+    invalid_json_schema => (400, "InvalidJsonSchema"),
+    invalid_data_format => (400, "InvalidDataFormat"),
+    invalid_identifier => (400, "InvalidIdentifier"),
+    relation_conflict => (409, "RelationConflict"),
+    reference_constraint => (409, "ReferenceConstraint"),
+    resource_locked => (409, "ResourceLockedConflict"),
+    gone => (410, "ResourceGone"),
+    reference_not_found => (400, "ReferenceNotFound"),
+    invalid_query => (400, "InvalidQuery"),
+    runtime => (400, "Runtime"),
+    already_exists => (409, "AlreadyExists"),
+    rate_limited => (429, "RateLimited"),
+    payment_required => (402, "PaymentRequired"),
+    quota_exceeded => (403, "QuotaExceeded"),
+    limit_exceeded => (413, "LimitExceeded"),
+    breaking_changes => (400, "BreakingChanges"),
+    operation_timeout => (504, "OperationTimeout"),
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::internal(format!("storage error: {e}"))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.error_type, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}

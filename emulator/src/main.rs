@@ -1,0 +1,2 @@
+//! The `botpress-emulator` binary.
+fn main() {}
