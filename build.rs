@@ -26,10 +26,19 @@ const REPLACEMENTS: &[(&str, &str)] = &[
 /// (absent = unchanged, `null` = clear/delete): the field becomes
 /// `Option<Nullable<T>>`, a tri-state.
 const NULLABLE: &[(&str, &str)] = &[
-    ("NullableString", "crate::nullable::Nullable<::std::string::String>"),
+    (
+        "NullableString",
+        "crate::nullable::Nullable<::std::string::String>",
+    ),
     ("NullableInteger", "crate::nullable::Nullable<i64>"),
-    ("NullableDateTime", "crate::nullable::Nullable<::chrono::DateTime<::chrono::offset::Utc>>"),
-    ("NullableObject", "crate::nullable::Nullable<::serde_json::Map<::std::string::String, ::serde_json::Value>>"),
+    (
+        "NullableDateTime",
+        "crate::nullable::Nullable<::chrono::DateTime<::chrono::offset::Utc>>",
+    ),
+    (
+        "NullableObject",
+        "crate::nullable::Nullable<::serde_json::Map<::std::string::String, ::serde_json::Value>>",
+    ),
 ];
 
 /// Validation keywords the generated Rust types do not enforce: the service (and the
@@ -37,8 +46,16 @@ const NULLABLE: &[(&str, &str)] = &[
 /// `String` and numbers `i64`, and `default`s are not filled in on requests, so a field the
 /// caller did not set is not sent (as with the official client).
 const CODEGEN_DROPPED_KEYWORDS: &[&str] = &[
-    "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "minItems", "maxItems", "default",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minItems",
+    "maxItems",
+    "default",
 ];
 
 fn main() {
@@ -59,7 +76,7 @@ fn main() {
         .with_hooks(progenitor::HooksMode::Expected)
         .with_inner_type(quote!(crate::transport::Transport))
         .with_map_type("::std::collections::BTreeMap");
-    for (name, _) in &enums {
+    for name in enums.keys() {
         settings.with_replacement(
             name,
             format!("crate::generated::enums::{name}"),
@@ -86,6 +103,7 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), prettyplease::unparse(&ast)).expect("write client");
     fs::write(out.join("pagination.rs"), pagination(&doc)).expect("write pagination table");
+    fs::write(out.join("query_order.rs"), query_order(&doc)).expect("write query order table");
 }
 
 /// The document as progenitor sees it: validation keywords dropped (see
@@ -97,7 +115,10 @@ fn shape_for_codegen(mut doc: Value) -> Value {
                 let is_schema = map.contains_key("type") || map.contains_key("$ref");
                 if is_schema {
                     for k in CODEGEN_DROPPED_KEYWORDS {
-                        if map.get(*k).is_some_and(|x| !x.is_object() || *k == "default") {
+                        if map
+                            .get(*k)
+                            .is_some_and(|x| !x.is_object() || *k == "default")
+                        {
                             map.remove(*k);
                         }
                     }
@@ -109,7 +130,10 @@ fn shape_for_codegen(mut doc: Value) -> Value {
         }
     }
     // Tri-states: only request bodies (schemas named `*Body`), top-level optional nullable fields.
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         for (name, schema) in schemas.iter_mut() {
             if !name.ends_with("Body") {
                 continue;
@@ -117,7 +141,11 @@ fn shape_for_codegen(mut doc: Value) -> Value {
             let required: Vec<String> = schema
                 .get("required")
                 .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
                 continue;
@@ -134,7 +162,8 @@ fn shape_for_codegen(mut doc: Value) -> Value {
                     other => panic!("{name}.{field}: no tri-state type for nullable {other:?}"),
                 };
                 let description = prop.get("description").cloned();
-                let mut replaced = serde_json::json!({ "$ref": format!("#/components/schemas/{target}") });
+                let mut replaced =
+                    serde_json::json!({ "$ref": format!("#/components/schemas/{target}") });
                 if let Some(d) = description {
                     replaced = serde_json::json!({ "allOf": [replaced], "description": d });
                 }
@@ -142,7 +171,10 @@ fn shape_for_codegen(mut doc: Value) -> Value {
             }
         }
         for (name, _) in NULLABLE {
-            schemas.insert((*name).to_string(), serde_json::json!({ "type": "object", "title": name }));
+            schemas.insert(
+                (*name).to_string(),
+                serde_json::json!({ "type": "object", "title": name }),
+            );
         }
     }
     strip(&mut doc);
@@ -152,13 +184,19 @@ fn shape_for_codegen(mut doc: Value) -> Value {
 /// Every `components/schemas` entry that is a plain string enum, in name order.
 fn open_enums(doc: &Value) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
-            if schema.get("type").and_then(Value::as_str) == Some("string") {
-                if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-                    let values = values.iter().filter_map(|v| v.as_str().map(String::from)).collect();
-                    out.insert(name.clone(), values);
-                }
+            if schema.get("type").and_then(Value::as_str) == Some("string")
+                && let Some(values) = schema.get("enum").and_then(Value::as_array)
+            {
+                let values = values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
+                out.insert(name.clone(), values);
             }
         }
     }
@@ -193,7 +231,11 @@ fn open_enum(name: &str, values: &[String]) -> proc_macro2::TokenStream {
     let docs = values.iter().map(|v| format!("`{v}`"));
     let doc = format!(
         "`{name}`: one of {}. Values this SDK does not know yet decode as `Unknown`.",
-        values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+        values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     quote! {
         #[doc = #doc]
@@ -307,11 +349,16 @@ fn pagination(doc: &Value) -> String {
             let takes_token = op
                 .get("parameters")
                 .and_then(Value::as_array)
-                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "nextToken" && p["in"] == "query"));
+                .is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p["name"] == "nextToken" && p["in"] == "query")
+                });
             if !takes_token {
                 continue;
             }
-            let Some(response) = success_schema(doc, op) else { continue };
+            let Some(response) = success_schema(doc, op) else {
+                continue;
+            };
             let props = response.get("properties").and_then(Value::as_object);
             let Some(props) = props else { continue };
             if !props.contains_key("meta") {
@@ -344,13 +391,51 @@ fn pagination(doc: &Value) -> String {
     )
 }
 
+/// `fn query_order(operation) -> &[name]`: the query parameters of each operation in the
+/// document's declaration order, which is the order the official client puts them on the
+/// wire (progenitor emits them alphabetically). Keyed by progenitor's snake_case operation id.
+fn query_order(doc: &Value) -> String {
+    let mut arms = Vec::new();
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+            let Some(op_id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let names: Vec<String> = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str().map(|n| format!("{n:?}")))
+                .collect();
+            if !names.is_empty() {
+                arms.push(format!(
+                    "        {:?} => &[{}],",
+                    snake(op_id),
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    arms.sort();
+    format!(
+        "// Derived from {DOCUMENT} by build.rs.\n/// Query parameters of `operation` in declaration (wire) order.\npub(crate) fn query_order(operation: &str) -> &'static [&'static str] {{\n    match operation {{\n{}\n        _ => &[],\n    }}\n}}\n",
+        arms.join("\n")
+    )
+}
+
 /// The schema of an operation's 2xx JSON response, following one `$ref`.
 fn success_schema<'a>(doc: &'a Value, op: &'a Value) -> Option<&'a Value> {
     let responses = op.get("responses")?.as_object()?;
     let (_, resp) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
     let schema = resp.pointer("/content/application~1json/schema")?;
     match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => doc.pointer(&r.trim_start_matches('#').to_string()),
+        Some(r) => doc.pointer(r.trim_start_matches('#')),
         None => Some(schema),
     }
 }

@@ -6,9 +6,11 @@ pub mod generated;
 pub mod nullable;
 pub mod query;
 pub mod transport;
+pub mod wire;
 
 pub use generated::{Client, builder};
 pub use nullable::Nullable;
+pub use transport::Identity;
 
 /// Request and response types of every operation, generated from `openapi/botpress.yaml`.
 pub mod types {

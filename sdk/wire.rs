@@ -1,0 +1,173 @@
+//! Wire normalisation: makes every request the generated code builds byte-identical to what
+//! the official client sends (botpress-wire.md §9, §10, §17).
+//!
+//! Progenitor builds requests with reqwest's form encoding and alphabetical parameter order.
+//! The Botpress service (and its official client) use:
+//! - query strings percent-encoded per RFC 3986 (only `A-Z a-z 0-9 - . _ ~` literal, space as
+//!   `%20`, never `+`), parameters in the document's declaration order, arrays as repeated
+//!   keys, tags in the dotted form `tags.<key>=<value>` (see [`crate::query`]);
+//! - path segments encoded like JavaScript's `encodeURIComponent` (`!*()'` stay literal, `/`
+//!   inside an id becomes `%2F`);
+//! - a `{}` JSON body on bodyless `DELETE`s, as the official client sends;
+//! - no `api-version` header (progenitor adds one; the service does not take it).
+//!
+//! [`normalize`] rewrites a built request in place; the transport calls it once per request,
+//! so no operation needs code of its own.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use reqwest::{Method, Request, header};
+
+include!(concat!(env!("OUT_DIR"), "/query_order.rs"));
+
+/// RFC 3986 query component set (the `qs` library's default): all but unreserved characters.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// JavaScript `encodeURIComponent`: unreserved characters plus `!*()'` stay literal.
+const PATH_SEGMENT: &AsciiSet = &QUERY
+    .remove(b'!')
+    .remove(b'*')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'\'');
+
+/// Percent-encodes a query key or value the way the service expects.
+pub fn encode_query_component(s: &str) -> String {
+    utf8_percent_encode(s, QUERY).to_string()
+}
+
+/// Percent-encodes one path segment like `encodeURIComponent`.
+pub fn encode_path_segment(s: &str) -> String {
+    utf8_percent_encode(s, PATH_SEGMENT).to_string()
+}
+
+/// Rewrites `request` into the service's wire form; see the [module docs](self).
+pub fn normalize(request: &mut Request, operation_id: &str) {
+    request.headers_mut().remove("api-version");
+    normalize_path(request);
+    normalize_query(request, query_order(operation_id));
+    if request.method() == Method::DELETE && request.body().is_none() {
+        request.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        *request.body_mut() = Some(reqwest::Body::from("{}"));
+    }
+}
+
+fn normalize_path(request: &mut Request) {
+    let url = request.url_mut();
+    let encoded: Vec<String> = url
+        .path()
+        .split('/')
+        .map(|segment| encode_path_segment(&percent_decode_str(segment).decode_utf8_lossy()))
+        .collect();
+    let path = encoded.join("/");
+    if path != url.path() {
+        url.set_path(&path);
+    }
+}
+
+fn normalize_query(request: &mut Request, order: &[&str]) {
+    let url = request.url_mut();
+    if url.query().is_none() {
+        return;
+    }
+    let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    // Stable: repeated keys (arrays, tags with several values) keep their relative order.
+    // `tags.k` ranks as `tags`; names the document does not declare go last.
+    pairs.sort_by_key(|(key, _)| {
+        let name = key.split('.').next().unwrap_or(key);
+        order.iter().position(|n| *n == name).unwrap_or(order.len())
+    });
+    let query = pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                encode_query_component(k),
+                encode_query_component(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    url.set_query(if query.is_empty() { None } else { Some(&query) });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: Method, url: &str) -> Request {
+        Request::new(method, url.parse().expect("url"))
+    }
+
+    #[test]
+    fn query_is_rfc3986_in_declaration_order() {
+        let mut r = request(
+            Method::GET,
+            "http://h/v1/chat/conversations?channel=web%2Fchat&pageSize=2&participantIds=u1&participantIds=u2&sortField=createdAt&tags.a=1&tags.b=x+y",
+        );
+        normalize(&mut r, "list_conversations");
+        assert_eq!(
+            r.url().as_str(),
+            "http://h/v1/chat/conversations?pageSize=2&sortField=createdAt&tags.a=1&tags.b=x%20y&participantIds=u1&participantIds=u2&channel=web%2Fchat"
+        );
+    }
+
+    #[test]
+    fn special_characters_in_query() {
+        let mut r = request(Method::GET, "http://h/v1/chat/conversations");
+        r.url_mut()
+            .query_pairs_mut()
+            .append_pair("afterDate", "+01:00 @~!*()'é[]");
+        normalize(&mut r, "list_conversations");
+        assert_eq!(
+            r.url().query(),
+            Some("afterDate=%2B01%3A00%20%40~%21%2A%28%29%27%C3%A9%5B%5D")
+        );
+    }
+
+    #[test]
+    fn empty_query_disappears() {
+        let mut r = request(Method::GET, "http://h/v1/files?");
+        normalize(&mut r, "list_files");
+        assert_eq!(r.url().as_str(), "http://h/v1/files");
+    }
+
+    #[test]
+    fn path_segments_use_encode_uri_component() {
+        // What progenitor produces for id `conv 1/ü!*()'+&` (its own set leaves `+&` literal).
+        let mut r = request(
+            Method::GET,
+            "http://h/v1/chat/states/conversation/conv%201%2F%C3%BC!*()'+&/st",
+        );
+        normalize(&mut r, "get_state");
+        assert_eq!(
+            r.url().path(),
+            "/v1/chat/states/conversation/conv%201%2F%C3%BC!*()'%2B%26/st"
+        );
+    }
+
+    #[test]
+    fn bodyless_delete_sends_empty_object() {
+        let mut r = request(Method::DELETE, "http://h/v1/chat/conversations/conv_1");
+        r.headers_mut()
+            .insert("api-version", header::HeaderValue::from_static("1.70.2"));
+        normalize(&mut r, "delete_conversation");
+        assert_eq!(r.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        assert!(r.headers().get("api-version").is_none());
+    }
+
+    #[test]
+    fn get_keeps_no_body() {
+        let mut r = request(Method::GET, "http://h/v1/chat/conversations/conv_1");
+        normalize(&mut r, "get_conversation");
+        assert!(r.body().is_none());
+        assert!(r.headers().get(header::CONTENT_TYPE).is_none());
+    }
+}
