@@ -112,6 +112,16 @@ fn shape_for_codegen(mut doc: Value) -> Value {
     fn strip(v: &mut Value) {
         match v {
             Value::Object(map) => {
+                // typify keeps undeclared keys (a flattened map) for `{}` but drops them for
+                // `true`; both mean the same in JSON Schema.
+                if map.contains_key("properties")
+                    && map.get("additionalProperties") == Some(&Value::Bool(true))
+                {
+                    map.insert(
+                        "additionalProperties".into(),
+                        Value::Object(Default::default()),
+                    );
+                }
                 let is_schema = map.contains_key("type") || map.contains_key("$ref");
                 if is_schema {
                     for k in CODEGEN_DROPPED_KEYWORDS {
