@@ -1,0 +1,41 @@
+//! Developer commands of the `botpress` SDK workspace (`cargo xtask <command>`):
+//!
+//! - `codegen [--check]`: validate `openapi/botpress.yaml` against the authoring rules and
+//!   refresh the files derived from it ([`codegen`], [`rules`], [`inventory`]);
+//! - `spec-diff`: compare the document with the vendor export, every difference explained by
+//!   `openapi/DIFFERENCES.md` ([`spec_diff`], [`differences`], [`npm`]);
+//! - `test`: the whole test suite, Node tools installed first ([`suite`]).
+//!
+//! The library exists so the commands can be tested on fixture documents.
+
+pub mod codegen;
+pub mod differences;
+pub mod document;
+pub mod inventory;
+pub mod npm;
+pub mod rules;
+pub mod spec_diff;
+pub mod suite;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root: `CARGO_MANIFEST_DIR/..` under `cargo run`/`cargo xtask`, otherwise the
+/// nearest ancestor of the current directory holding `openapi/botpress.yaml`.
+pub fn workspace_root() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR")
+        && let Some(parent) = Path::new(&dir).parent()
+        && parent.join("openapi").is_dir()
+    {
+        return Ok(parent.to_path_buf());
+    }
+    let cwd = std::env::current_dir()?;
+    cwd.ancestors()
+        .find(|d| d.join("openapi/botpress.yaml").is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot find the workspace root (a directory with openapi/botpress.yaml) from {}",
+                cwd.display()
+            )
+        })
+}
