@@ -1,0 +1,164 @@
+//! The Tables API engine: the 17 Tables operations (botpress-operations.md §6) over SQLite.
+//!
+//! Every operation is a plain function `fn(conn, bot_id, <path params>, <body or query>)` returning
+//! the generated response type of `botpress::types`, or an [`ApiError`] with the service's error
+//! type and status. The HTTP layer runs each call inside a transaction and passes `&tx`; nothing
+//! here commits. Data is isolated per bot: every statement is scoped by `bot_id`.
+//!
+//! Layout: [`schema`] normalises table schemas and validates row values, [`filter`] translates the
+//! filter language into parameterised SQL, `store` holds the SQL tables and table records,
+//! `table_ops`, `row_ops` and `job_ops` implement the operations.
+//!
+//! Storage: one SQL row per table row, user columns kept as a JSON object in `data` and queried
+//! with `json_extract`; user strings (values, column names, JSON paths, regexes) only ever reach
+//! SQL as bound parameters.
+
+use crate::error::ApiError;
+
+pub mod filter;
+mod job_ops;
+mod row_ops;
+pub mod schema;
+mod store;
+mod table_ops;
+
+pub use job_ops::{export_table, get_table_jobs, import_table};
+pub use row_ops::{
+    create_table_rows, delete_table_rows, find_table_rows, get_table_row, update_table_rows,
+    upsert_table_rows,
+};
+pub use store::migrate;
+pub use table_ops::{
+    create_table, delete_table, duplicate_table, get_or_create_table, get_table, list_tables,
+    rename_table_column, update_table,
+};
+
+/// Storage for the files that export and import jobs write and read; implemented by the
+/// emulator's Files API.
+pub trait FileStore {
+    /// Stores `bytes` as a new, uploaded file of the bot and returns its file id.
+    fn put_file(
+        &self,
+        conn: &rusqlite::Connection,
+        bot_id: &str,
+        key: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, ApiError>;
+
+    /// The content of one of the bot's files.
+    fn get_file_bytes(
+        &self,
+        conn: &rusqlite::Connection,
+        bot_id: &str,
+        file_id: &str,
+    ) -> Result<Vec<u8>, ApiError>;
+}
+
+/// Limits of the service (botpress-wire.md §13) that the engine enforces.
+pub mod limits {
+    /// Columns per table (the schema's "maximum of 20 keys").
+    pub const MAX_COLUMNS: usize = 20;
+    /// Length of a column name.
+    pub const MAX_COLUMN_NAME: usize = 30;
+    /// Rows per create, update or upsert call; ids per delete call.
+    pub const MAX_ROWS_PER_CALL: usize = 1000;
+    /// Bytes of user data per row for factor 1; a row may hold `ROW_BYTES * factor`.
+    pub const ROW_BYTES: usize = 4 * 1024;
+    /// Largest row factor.
+    pub const MAX_FACTOR: i64 = 30;
+    /// Largest `limit` of findTableRows; also its default is [`DEFAULT_FIND_LIMIT`].
+    pub const MAX_FIND_LIMIT: i64 = 1000;
+    /// Default `limit` of findTableRows.
+    pub const DEFAULT_FIND_LIMIT: i64 = 100;
+    /// Length of findTableRows `search`.
+    pub const MAX_SEARCH: usize = 1024;
+    /// Nesting depth of a filter (`$and`, `$or`, `$not`).
+    pub const MAX_FILTER_DEPTH: usize = 32;
+    /// Elements of one `$in` / `$nin` list, and of one `$and` / `$or` list.
+    pub const MAX_FILTER_LIST: usize = 1000;
+    /// Bound SQL parameters one filter may produce (keeps big filters below SQLite's limits).
+    pub const MAX_FILTER_PARAMS: usize = 10_000;
+    /// Length of a `$regex` pattern.
+    pub const MAX_REGEX_LEN: usize = 1024;
+    /// Compiled size of a regex (the `regex` crate's `size_limit`); matching is linear time.
+    pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+    /// Largest row id (ids are below 2 147 483 647).
+    pub const MAX_ROW_ID: i64 = 2_147_483_646;
+    /// Decompressed size of an imported file.
+    pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+}
+
+/// A new id with the service's shape: `prefix` + 26 characters of Crockford base32 made of a
+/// millisecond timestamp and randomness (a ULID, as the service's ids look).
+pub(crate) fn new_id(prefix: &str) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u128;
+    let random: u128 = rand::rng().random::<u128>() & ((1u128 << 80) - 1);
+    let mut value = (millis << 80) | random;
+    let mut chars = [0u8; 26];
+    for c in chars.iter_mut().rev() {
+        *c = ALPHABET[(value & 31) as usize];
+        value >>= 5;
+    }
+    let mut id = String::with_capacity(prefix.len() + 26);
+    id.push_str(prefix);
+    id.extend(chars.iter().map(|&b| b as char));
+    id
+}
+
+/// The current time in the service's timestamp form (`2024-01-01T00:00:00.000Z`).
+pub(crate) fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+/// A timestamp in the service's form; the fixed width keeps string order equal to time order.
+pub(crate) fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Converts a JSON value built by the engine into a generated response type.
+pub(crate) fn to_api<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::internal(format!("building the response failed: {e}")))
+}
+
+/// Converts a generated request type into JSON, so that every user column it carries (the
+/// flattened `extra` of row items) reaches the engine.
+pub(crate) fn from_api<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value)
+        .map_err(|e| ApiError::invalid_payload(format!("the request body is not valid JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_the_service_shape() {
+        let a = new_id("table_");
+        let b = new_id("table_");
+        assert!(a.starts_with("table_"));
+        assert_eq!(a.len(), 32);
+        assert!((28..=36).contains(&a.len()));
+        assert_ne!(a, b);
+        assert!(
+            a[6..]
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
+    }
+
+    #[test]
+    fn timestamps_have_fixed_width() {
+        let t = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09Z").unwrap();
+        assert_eq!(
+            format_time(t.with_timezone(&chrono::Utc)),
+            "2024-05-06T07:08:09.000Z"
+        );
+        assert_eq!(now().len(), 24);
+    }
+}
