@@ -5,8 +5,11 @@
 //!   named string enum of `components/schemas` replaced by an *open* enum (known variants plus
 //!   `Unknown(String)`) so that new values from the service never break decoding, and the tags
 //!   filters replaced by the SDK's dotted-query types;
-//! - `pagination.rs`: one `cursor_list!` invocation per operation that pages by `nextToken`
-//!   (the hand-written layer turns each into a `Paginate` implementation);
+//! - `pagination.rs`: one `cursor_list!` invocation listing the operations that page by
+//!   `nextToken` and one `offset_list!` invocation listing those that page by
+//!   `offset`/`limit`/`hasMore` (the hand-written layer turns each row into a `Paginate`
+//!   implementation); the builders of those operations also get a `send_owned` method (a
+//!   `'static` future, so that the next page can be prefetched on a spawned task);
 //! - nothing else: any other derived artifact is produced by `cargo xtask codegen`.
 
 use std::{collections::BTreeMap, env, fs, path::PathBuf};
@@ -99,10 +102,12 @@ fn main() {
         }
         #client
     };
-    let ast: syn::File = syn::parse2(file).expect("generated code parses");
+    let mut ast: syn::File = syn::parse2(file).expect("generated code parses");
+    let lists = pagination(&doc);
+    owned_senders(&mut ast, &lists);
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), prettyplease::unparse(&ast)).expect("write client");
-    fs::write(out.join("pagination.rs"), pagination(&doc)).expect("write pagination table");
+    fs::write(out.join("pagination.rs"), pagination_table(&lists)).expect("write pagination table");
     fs::write(out.join("query_order.rs"), query_order(&doc)).expect("write query order table");
 }
 
@@ -346,10 +351,36 @@ fn snake(operation_id: &str) -> String {
     s
 }
 
-/// `cursor_list!` invocations for every operation whose query takes `nextToken` and whose
-/// response has `meta` plus exactly one array property (the items).
-fn pagination(doc: &Value) -> String {
-    let mut rows = Vec::new();
+/// How a list operation pages.
+#[derive(Clone, Copy, PartialEq)]
+enum Paging {
+    /// `nextToken` query parameter, `meta.nextToken` in the response.
+    Cursor,
+    /// `offset`/`limit` in the request body, `hasMore` in the response.
+    Offset,
+}
+
+/// One paginated operation, as derived from the document.
+struct ListOp {
+    paging: Paging,
+    op_id: String,
+    /// The 2xx response schema name (`ListConversationsResponse`).
+    response: String,
+    /// The items array property, snake_case (`conversations`).
+    field: String,
+    /// The Rust type of one item (`types::Conversation`, `String`).
+    item: String,
+    /// How to deduplicate items: a property of the item (`id`, `value`), `self` for strings,
+    /// or nothing when the item has no identity.
+    key: String,
+}
+
+/// Every paginated operation of the document: those whose query takes `nextToken` and whose
+/// response has `meta` (cursor lists), and those whose JSON body takes `offset` and `limit`
+/// and whose response has `hasMore` (offset lists). The items are the response's one
+/// required array property.
+fn pagination(doc: &Value) -> Vec<ListOp> {
+    let mut ops = Vec::new();
     let paths = doc.get("paths").and_then(Value::as_object).expect("paths");
     for item in paths.values() {
         for op in item.as_object().into_iter().flat_map(|o| o.values()) {
@@ -363,42 +394,184 @@ fn pagination(doc: &Value) -> String {
                     ps.iter()
                         .any(|p| p["name"] == "nextToken" && p["in"] == "query")
                 });
-            if !takes_token {
-                continue;
-            }
-            let Some(response) = success_schema(doc, op) else {
+            let takes_offset = request_schema(doc, op)
+                .and_then(|b| b.get("properties"))
+                .and_then(Value::as_object)
+                .is_some_and(|p| p.contains_key("offset") && p.contains_key("limit"));
+            let Some(response_ref) = success_ref(op) else {
                 continue;
             };
-            let props = response.get("properties").and_then(Value::as_object);
-            let Some(props) = props else { continue };
-            if !props.contains_key("meta") {
+            let Some(response) = doc.pointer(response_ref.trim_start_matches('#')) else {
                 continue;
-            }
+            };
+            let Some(props) = response.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            let paging = if takes_token && props.contains_key("meta") {
+                Paging::Cursor
+            } else if takes_offset && props.contains_key("hasMore") {
+                Paging::Offset
+            } else {
+                continue;
+            };
+            let required: Vec<&str> = response
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             let arrays: Vec<_> = props
                 .iter()
-                .filter(|(_, v)| v.get("type").and_then(Value::as_str) == Some("array"))
+                .filter(|(k, v)| {
+                    v.get("type").and_then(Value::as_str) == Some("array")
+                        && required.contains(&k.as_str())
+                })
                 .collect();
             let [(field, array)] = arrays.as_slice() else {
-                panic!("{op_id}: a paginated response must have exactly one array property");
+                panic!(
+                    "{op_id}: a paginated response must have exactly one required array property"
+                );
             };
-            let item_type = match array["items"].get("$ref").and_then(Value::as_str) {
-                Some(r) => format!("types::{}", r.rsplit('/').next().unwrap_or_default()),
-                None if array["items"]["type"] == "string" => "String".to_string(),
+            let (item, key) = match array["items"].get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let item_schema = doc
+                        .pointer(r.trim_start_matches('#'))
+                        .unwrap_or_else(|| panic!("{op_id}: dangling {r}"));
+                    (
+                        format!("types::{}", r.rsplit('/').next().unwrap_or_default()),
+                        identity_property(item_schema),
+                    )
+                }
+                None if array["items"]["type"] == "string" => {
+                    ("String".to_string(), "self".to_string())
+                }
                 None => panic!("{op_id}: paginated items must be a named schema or a string"),
             };
-            let field_ident = snake(field);
-            rows.push(format!(
-                "    {op_id}: {builder}, {method}, {field_ident}, {item_type};",
-                builder = pascal(op_id),
-                method = snake(op_id),
-            ));
+            ops.push(ListOp {
+                paging,
+                op_id: op_id.to_string(),
+                response: response_ref
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                field: snake(field),
+                item,
+                key,
+            });
         }
     }
-    rows.sort();
+    ops.sort_by(|a, b| a.op_id.cmp(&b.op_id));
+    ops
+}
+
+/// The property that identifies an item: `id` when the schema has a required `id`, else its
+/// only required property when there is exactly one (e.g. `TagValue.value`), else none.
+fn identity_property(schema: &Value) -> String {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if required.contains(&"id") {
+        return "id".to_string();
+    }
+    match required.as_slice() {
+        [only] => snake(only),
+        _ => String::new(),
+    }
+}
+
+/// The text of `pagination.rs`: the `cursor_list!` and `offset_list!` invocations.
+fn pagination_table(ops: &[ListOp]) -> String {
+    let rows = |paging: Paging| {
+        ops.iter()
+            .filter(|o| o.paging == paging)
+            .map(|o| {
+                format!(
+                    "    {op_id}: {builder}, {method}, types::{response}, {field}, {item}, key({key});",
+                    op_id = o.op_id,
+                    builder = pascal(&o.op_id),
+                    method = snake(&o.op_id),
+                    response = o.response,
+                    field = o.field,
+                    item = o.item,
+                    key = o.key,
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     format!(
-        "// Derived from {DOCUMENT} by build.rs: operations that page by `nextToken`.\ncursor_list! {{\n{}\n}}\n",
-        rows.join("\n")
+        "// Derived from {DOCUMENT} by build.rs.\n// Operations that page by `nextToken`:\n// operationId: Builder, method, response type, items field, item type, key(dedupe property).\ncursor_list! {{\n{}\n}}\n// Operations that page by `offset`/`limit`/`hasMore` (same columns).\noffset_list! {{\n{}\n}}\n",
+        rows(Paging::Cursor),
+        rows(Paging::Offset),
     )
+}
+
+/// Adds `send_owned(self)` to the builder of every paginated operation: the same request as
+/// `send()`, on a clone of the client, as a `'static` future (so it can be spawned, which
+/// is how the next page is prefetched). The builder's fields are read from the generated
+/// code, so this follows whatever progenitor emits.
+fn owned_senders(ast: &mut syn::File, ops: &[ListOp]) {
+    let module = ast
+        .items
+        .iter_mut()
+        .find_map(|i| match i {
+            syn::Item::Mod(m) if m.ident == "builder" => Some(m),
+            _ => None,
+        })
+        .expect("the generated client has a `builder` module");
+    let items = &mut module.content.as_mut().expect("inline builder module").1;
+    let mut extra: Vec<syn::Item> = Vec::new();
+    for op in ops {
+        let name = format_ident!("{}", pascal(&op.op_id));
+        let response = format_ident!("{}", op.response);
+        let fields: Vec<syn::Ident> = items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Struct(s) if s.ident == name => Some(s),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no generated builder {name}"))
+            .fields
+            .iter()
+            .filter_map(|f| f.ident.clone())
+            .filter(|f| f != "client")
+            .collect();
+        extra.push(syn::parse_quote! {
+            impl<'a> #name<'a> {
+                /// The same request as `send()`, on a clone of the client: the future
+                /// borrows nothing, so it can be spawned (used to prefetch pages).
+                pub(crate) fn send_owned(
+                    self,
+                ) -> impl ::std::future::Future<
+                    Output = Result<ResponseValue<types::#response>, Error<types::Error>>,
+                > + Send + 'static {
+                    let client = self.client.clone();
+                    let Self { client: _, #(#fields),* } = self;
+                    async move { #name { client: &client, #(#fields),* }.send().await }
+                }
+            }
+        });
+    }
+    items.extend(extra);
+}
+
+/// The `$ref` of an operation's 2xx JSON response schema.
+fn success_ref(op: &Value) -> Option<&str> {
+    let responses = op.get("responses")?.as_object()?;
+    let (_, resp) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
+    resp.pointer("/content/application~1json/schema/$ref")?
+        .as_str()
+}
+
+/// The JSON request body schema of an operation, following one `$ref`.
+fn request_schema<'a>(doc: &'a Value, op: &'a Value) -> Option<&'a Value> {
+    let schema = op.pointer("/requestBody/content/application~1json/schema")?;
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')),
+        None => Some(schema),
+    }
 }
 
 /// `fn query_order(operation) -> &[name]`: the query parameters of each operation in the
@@ -437,15 +610,4 @@ fn query_order(doc: &Value) -> String {
         "// Derived from {DOCUMENT} by build.rs.\n/// Query parameters of `operation` in declaration (wire) order.\npub(crate) fn query_order(operation: &str) -> &'static [&'static str] {{\n    match operation {{\n{}\n        _ => &[],\n    }}\n}}\n",
         arms.join("\n")
     )
-}
-
-/// The schema of an operation's 2xx JSON response, following one `$ref`.
-fn success_schema<'a>(doc: &'a Value, op: &'a Value) -> Option<&'a Value> {
-    let responses = op.get("responses")?.as_object()?;
-    let (_, resp) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
-    let schema = resp.pointer("/content/application~1json/schema")?;
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => doc.pointer(r.trim_start_matches('#')),
-        None => Some(schema),
-    }
 }

@@ -3,12 +3,15 @@
 #![forbid(unsafe_code)]
 
 pub mod generated;
+pub mod helper_error;
 pub mod nullable;
+pub mod paginate;
 pub mod query;
 pub mod transport;
 pub mod wire;
 
 pub use generated::{Client, builder};
+pub use helper_error::{HelperError, HelperResult};
 pub use nullable::Nullable;
 pub use transport::Identity;
 
