@@ -1,5 +1,134 @@
-//! `botpress-emulator`: a stateful, local, Botpress-compatible server (see the crate README).
+//! `botpress-emulator`: a stateful, local, Botpress-compatible server for the Runtime
+//! (`/v1/chat`), Files (`/v1/files`) and Tables (`/v1/tables`) APIs.
+//!
+//! It serves every operation of `openapi/botpress.yaml` (the document the SDK is generated
+//! from), validates requests against it, stores data in SQLite (in memory, or a file), and
+//! answers errors as the service does. Embed it in tests:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use botpress_emulator::{Config, spawn};
+//! let emulator = spawn(Config::new().token("dev").action("github:createIssue", |input| {
+//!     Ok(serde_json::json!({ "issue": input["title"] }))
+//! }))
+//! .await?;
+//! println!("{} (token {})", emulator.base_url(), emulator.token());
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod actions;
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod content;
+pub mod db;
 pub mod error;
+pub mod ids;
+pub mod query;
+pub mod server;
+pub mod spec;
 pub mod tables;
+pub mod validate;
+
+use std::{net::SocketAddr, sync::Arc};
+
+pub use config::Config;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// A running emulator; stops when [`Emulator::shutdown`] is called or when dropped.
+pub struct Emulator {
+    addr: SocketAddr,
+    token: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Emulator {
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bearer token it requires.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Stops serving and waits until the server (and its storage) is closed.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A token for development when none is configured: `dev_` and 32 hex characters.
+pub fn dev_token() -> String {
+    format!("dev_{}", ids::random_hex(16))
+}
+
+/// Builds the application state (opens the storage).
+fn state(config: Config) -> std::io::Result<(Arc<server::AppState>, String)> {
+    let store = db::Store::open(config.db.as_deref()).map_err(std::io::Error::other)?;
+    // Parse the document (and compile its validators) before serving the first request.
+    spec::Spec::get();
+    let token = config.token.clone().unwrap_or_else(dev_token);
+    let state = server::AppState {
+        store,
+        config,
+        token: token.clone(),
+        http: reqwest::Client::new(),
+    };
+    Ok((Arc::new(state), token))
+}
+
+/// Starts an emulator in-process on `config.addr` (a free port by default) and returns once
+/// it accepts connections.
+pub async fn spawn(config: Config) -> std::io::Result<Emulator> {
+    let listener = TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let (state, token) = state(config)?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = server::router(state);
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "the emulator stopped with an error");
+        }
+    });
+    Ok(Emulator {
+        addr,
+        token,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}

@@ -1,2 +1,74 @@
-//! The `botpress-emulator` binary.
-fn main() {}
+//! The `botpress-emulator` binary: serves the Botpress Runtime, Files and Tables APIs locally.
+
+use std::path::PathBuf;
+
+use botpress_emulator::{Config, spawn};
+use clap::Parser;
+
+/// A local, stateful Botpress-compatible server (Runtime, Files and Tables APIs).
+///
+/// Point a client at `http://127.0.0.1:<port>` with the printed token and any `x-bot-id`.
+#[derive(Parser, Debug)]
+#[command(name = "botpress-emulator", version)]
+struct Args {
+    /// Port to listen on (127.0.0.1).
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// SQLite file to persist to (data survives a restart); in memory when absent.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Bearer token clients must send; a development token is generated and printed when absent.
+    #[arg(long, env = "BP_EMULATOR_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// URL `callAction` forwards actions to: POST `{type, input}`, answer `{output}`.
+    #[arg(long)]
+    action_url: Option<String>,
+    /// Largest accepted JSON body, in bytes.
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "botpress_emulator=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = Config::new()
+        .port(args.port)
+        .max_body_bytes(args.max_body_bytes);
+    if let Some(db) = &args.db {
+        config = config.db(db);
+    }
+    let generated = args.token.is_none();
+    if let Some(token) = args.token {
+        config = config.token(token);
+    }
+    if let Some(url) = args.action_url {
+        config = config.action_url(url);
+    }
+    let emulator = spawn(config).await?;
+    let storage = args
+        .db
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "memory".into());
+    tracing::info!(url = %emulator.base_url(), storage = %storage, "botpress-emulator listening");
+    if generated {
+        // Printed on purpose: it is the development token the user must configure in clients.
+        println!(
+            "BP_API_URL={}\nBP_TOKEN={}",
+            emulator.base_url(),
+            emulator.token()
+        );
+    } else {
+        println!("BP_API_URL={}", emulator.base_url());
+    }
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("shutting down");
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Events (`/v1/chat/events`): created `pending`, or `scheduled` with a `schedule`; a scheduled
+//! event can be cancelled (`canceled`).
+
+use botpress::types;
+use serde_json::{Value, json};
+
+use super::{
+    Req,
+    common::{get_or_404, list_response, require, sort_by_field},
+};
+use crate::{db::Docs, error::ApiError, ids};
+
+/// Storage kind of events.
+pub const KIND: &str = "event";
+
+/// The event's workflow is kept beside the wire fields (the Event schema has no `workflowId`).
+const WORKFLOW: &str = "_workflowId";
+
+fn output(mut doc: Value) -> Value {
+    if let Some(o) = doc.as_object_mut() {
+        o.remove(WORKFLOW);
+    }
+    doc
+}
+
+/// `createEvent`.
+pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let b: types::CreateEventBody = req.body()?;
+    require(
+        docs,
+        super::conversations::KIND,
+        "Conversation",
+        b.conversation_id.as_deref(),
+    )?;
+    require(docs, super::users::KIND, "User", b.user_id.as_deref())?;
+    require(
+        docs,
+        super::messages::KIND,
+        "Message",
+        b.message_id.as_deref(),
+    )?;
+    require(
+        docs,
+        super::workflows::KIND,
+        "Workflow",
+        b.workflow_id.as_deref(),
+    )?;
+    let status = match &b.schedule {
+        Some(s) => {
+            match (&s.date_time, s.delay) {
+                (Some(dt), _) if ids::parse_time(dt).is_none() => {
+                    return Err(ApiError::invalid_payload(format!(
+                        "body.schedule.dateTime: `{dt}` is not an ISO 8601 date"
+                    )));
+                }
+                (None, None) => {
+                    return Err(ApiError::invalid_payload(
+                        "body.schedule: either dateTime or delay must be provided",
+                    ));
+                }
+                (_, Some(d)) if d < 0 => {
+                    return Err(ApiError::invalid_payload(
+                        "body.schedule.delay: must not be negative",
+                    ));
+                }
+                _ => {}
+            }
+            "scheduled"
+        }
+        None => "pending",
+    };
+    let mut doc = json!({
+        "id": ids::new_id("evt_"),
+        "createdAt": ids::now(),
+        "type": b.type_,
+        "payload": b.payload,
+        "status": status,
+        "failureReason": null,
+    });
+    for (field, value) in [
+        ("conversationId", &b.conversation_id),
+        ("userId", &b.user_id),
+        ("messageId", &b.message_id),
+        (WORKFLOW, &b.workflow_id),
+    ] {
+        if let Some(v) = value {
+            doc[field] = json!(v);
+        }
+    }
+    docs.insert(KIND, doc["id"].as_str().unwrap_or_default(), None, &doc)?;
+    Ok(json!({ "event": output(doc) }))
+}
+
+/// `getEvent`.
+pub fn get(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    Ok(json!({ "event": output(get_or_404(docs, KIND, "Event", req.path("id"))?) }))
+}
+
+/// `listEvents`: most recent first, filtered by type, links and status.
+pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let filters = [
+        ("type", "type"),
+        ("conversationId", "conversationId"),
+        ("userId", "userId"),
+        ("messageId", "messageId"),
+        ("workflowId", WORKFLOW),
+        ("status", "status"),
+    ];
+    let mut out: Vec<Value> = docs
+        .list(KIND)?
+        .into_iter()
+        .filter(|e| {
+            filters
+                .iter()
+                .all(|(q, field)| req.query_str(q).is_none_or(|v| e[*field] == v))
+        })
+        .map(output)
+        .collect();
+    sort_by_field(&mut out, "createdAt", true);
+    list_response("events", out, req)
+}
+
+/// `cancelScheduledEvent`: only a `scheduled` event can be cancelled.
+pub fn cancel_scheduled(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let id = req.path("id");
+    let mut doc = get_or_404(docs, KIND, "Event", id)?;
+    if doc["status"] != "scheduled" {
+        return Err(ApiError::invalid_payload(format!(
+            "Event {id} is not scheduled (status: {})",
+            doc["status"].as_str().unwrap_or_default()
+        )));
+    }
+    doc["status"] = json!("canceled");
+    docs.update(KIND, id, &doc)?;
+    Ok(json!({}))
+}

@@ -1,0 +1,177 @@
+//! Users (`/v1/chat/users`).
+
+use std::collections::BTreeMap;
+
+use botpress::types;
+use serde_json::{Value, json};
+
+use super::{
+    Req,
+    common::{discriminator_matches, get_or_404, list_response, merge_map, sort_by_field},
+    conversations, string_map,
+};
+use crate::{db::Docs, error::ApiError, ids, query::tags_match};
+
+/// Storage kind of users.
+pub const KIND: &str = "user";
+
+/// A stored user or 404.
+pub fn find(docs: &Docs<'_>, id: &str) -> Result<Value, ApiError> {
+    get_or_404(docs, KIND, "User", id)
+}
+
+/// The fields a new user can be given.
+#[derive(Default)]
+pub struct NewUser<'a> {
+    /// Tags.
+    pub tags: Option<&'a BTreeMap<String, String>>,
+    /// Display name.
+    pub name: Option<&'a str>,
+    /// Picture URL.
+    pub picture_url: Option<&'a str>,
+    /// Shared properties.
+    pub properties: Option<&'a BTreeMap<String, String>>,
+    /// Deprecated attributes.
+    pub attributes: Option<&'a BTreeMap<String, String>>,
+}
+
+/// Creates and stores a user.
+pub fn insert(docs: &Docs<'_>, new: NewUser<'_>) -> Result<Value, ApiError> {
+    let now = ids::now();
+    let mut doc = json!({
+        "id": ids::new_id("user_"),
+        "createdAt": now,
+        "updatedAt": now,
+        "tags": new.tags.map(string_map).unwrap_or_else(|| json!({})),
+    });
+    if let Some(name) = new.name {
+        doc["name"] = json!(name);
+    }
+    if let Some(url) = new.picture_url {
+        doc["pictureUrl"] = json!(url);
+    }
+    for (field, map) in [
+        ("properties", new.properties),
+        ("attributes", new.attributes),
+    ] {
+        if let Some(map) = map.filter(|m| !m.is_empty()) {
+            doc[field] = string_map(map);
+        }
+    }
+    docs.insert(KIND, doc["id"].as_str().unwrap_or_default(), None, &doc)?;
+    Ok(doc)
+}
+
+/// Finds a user by the get-or-create rule, or creates it.
+pub fn get_or_insert(
+    docs: &Docs<'_>,
+    new: NewUser<'_>,
+    discriminate_by: &[String],
+) -> Result<(Value, bool), ApiError> {
+    let empty = BTreeMap::new();
+    let tags = new.tags.unwrap_or(&empty);
+    match docs
+        .list(KIND)?
+        .into_iter()
+        .find(|u| discriminator_matches(&u["tags"], tags, discriminate_by))
+    {
+        Some(doc) => Ok((doc, false)),
+        None => Ok((insert(docs, new)?, true)),
+    }
+}
+
+/// `createUser`.
+pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let b: types::CreateUserBody = req.body()?;
+    let user = insert(
+        docs,
+        NewUser {
+            tags: Some(&b.tags),
+            name: b.name.as_deref(),
+            picture_url: b.picture_url.as_deref(),
+            properties: Some(&b.properties),
+            attributes: Some(&b.attributes),
+        },
+    )?;
+    Ok(json!({ "user": user }))
+}
+
+/// `getUser`.
+pub fn get(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    Ok(json!({ "user": find(docs, req.path("id"))? }))
+}
+
+/// `listUsers`: filters by participation, tags and a date range on `rangeField`.
+pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let members = match req.query_str("conversationId") {
+        Some(c) => Some(conversations::participant_ids(docs, c)?),
+        None => None,
+    };
+    let range_field = req.query_str("rangeField").unwrap_or("createdAt");
+    let mut out = Vec::new();
+    for u in docs.list(KIND)? {
+        let member = members
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|id| u["id"] == id.as_str()));
+        if member
+            && tags_match(&u["tags"], req.query.get("tags"))
+            && super::common::in_date_range(&u, range_field, req)?
+        {
+            out.push(u);
+        }
+    }
+    let field = req.query_str("sortField").unwrap_or("createdAt");
+    sort_by_field(
+        &mut out,
+        field,
+        req.query_str("sortDirection").unwrap_or("desc") == "desc",
+    );
+    list_response("users", out, req)
+}
+
+/// `updateUser`: tags merge; `name` / `pictureUrl` `null` clears them.
+pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let b: types::UpdateUserBody = req.body()?;
+    let id = req.path("id");
+    let mut doc = find(docs, id)?;
+    merge_map(&mut doc, "tags", &b.tags);
+    for (field, value) in [("name", &b.name), ("pictureUrl", &b.picture_url)] {
+        match value.as_ref().map(|v| v.as_option()) {
+            Some(Some(v)) => doc[field] = json!(v),
+            Some(None) => {
+                doc.as_object_mut().map(|o| o.remove(field));
+            }
+            None => {}
+        }
+    }
+    for (field, map) in [("properties", &b.properties), ("attributes", &b.attributes)] {
+        if req.has_field(field) {
+            merge_map(&mut doc, field, map);
+        }
+    }
+    doc["updatedAt"] = json!(ids::now());
+    docs.update(KIND, id, &doc)?;
+    Ok(json!({ "user": doc }))
+}
+
+/// `deleteUser`.
+pub fn delete(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let id = req.path("id");
+    find(docs, id)?;
+    docs.delete(KIND, id)?;
+    Ok(json!({}))
+}
+
+/// `getOrCreateUser`.
+pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
+    let b: types::GetOrCreateUserBody = req.body()?;
+    let new = NewUser {
+        tags: Some(&b.tags),
+        name: b.name.as_deref(),
+        picture_url: b.picture_url.as_deref(),
+        properties: Some(&b.properties),
+        attributes: Some(&b.attributes),
+    };
+    let (user, created) = get_or_insert(docs, new, &b.discriminate_by_tags)?;
+    Ok(json!({ "user": user, "meta": { "created": created } }))
+}

@@ -1,0 +1,122 @@
+//! Configuration of an emulator instance: listening address, storage, token, limits and the
+//! actions `callAction` can reach.
+
+use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc};
+
+use serde_json::Value;
+
+/// An action handler registered in code: input JSON to output JSON, or an error message.
+pub type ActionFn = Arc<dyn Fn(Value) -> Result<Value, String> + Send + Sync>;
+
+/// Default limit on a JSON request body (bytes); larger bodies get `413 PayloadTooLarge`.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// Default limit on an upload to a file's `uploadUrl` (bytes).
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
+
+/// How to run an emulator: build with [`Config::new`] and the chained setters.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub addr: std::net::SocketAddr,
+    /// SQLite file; `None` keeps everything in memory.
+    pub db: Option<PathBuf>,
+    /// The bearer token every API request must carry; `None` generates a dev token.
+    pub token: Option<String>,
+    /// Limit on JSON request bodies, in bytes.
+    pub max_body_bytes: usize,
+    /// Limit on uploads, in bytes.
+    pub max_upload_bytes: usize,
+    /// Where to forward `callAction` for actions not registered in code: the emulator POSTs
+    /// `{type, input}` there and expects `{output}`.
+    pub action_url: Option<String>,
+    /// Actions registered in code, by type (e.g. `github:createIssue`).
+    pub actions: HashMap<String, ActionFn>,
+    /// Check every success response against the document's response schema and answer
+    /// `500 Internal` when it does not fit (on for tests; costs time).
+    pub validate_responses: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("db", &self.db)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("action_url", &self.action_url)
+            .field("actions", &self.actions.keys().collect::<Vec<_>>())
+            .field("validate_responses", &self.validate_responses)
+            .finish()
+    }
+}
+
+impl Config {
+    /// In memory, on `127.0.0.1` with a free port, a generated token, default limits.
+    pub fn new() -> Self {
+        Self {
+            addr: ([127, 0, 0, 1], 0).into(),
+            db: None,
+            token: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            action_url: None,
+            actions: HashMap::new(),
+            validate_responses: false,
+        }
+    }
+
+    /// Listen on this port of `127.0.0.1` (0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr.set_port(port);
+        self
+    }
+
+    /// Persist to this SQLite file (data survives a restart).
+    pub fn db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.db = Some(path.into());
+        self
+    }
+
+    /// Require this bearer token.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Limit JSON request bodies to `bytes`.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Forward unknown actions to this URL.
+    pub fn action_url(mut self, url: impl Into<String>) -> Self {
+        self.action_url = Some(url.into());
+        self
+    }
+
+    /// Register an action handler, e.g.
+    /// `config.action("github:createIssue", |input| Ok(json!({"id": 1})))`.
+    pub fn action(
+        mut self,
+        action_type: impl Into<String>,
+        handler: impl Fn(Value) -> Result<Value, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.actions.insert(action_type.into(), Arc::new(handler));
+        self
+    }
+
+    /// Validate every success response against the document (see the field).
+    pub fn validate_responses(mut self, on: bool) -> Self {
+        self.validate_responses = on;
+        self
+    }
+}

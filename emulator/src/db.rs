@@ -1,0 +1,274 @@
+//! SQLite storage: one connection behind a mutex, every request in one transaction.
+//!
+//! Resources are stored as documents (their wire JSON) in one `docs` table keyed by
+//! `(bot_id, kind, id)`, with a creation sequence for ordering and an indexed `parent`
+//! (the conversation of a message, the key of a file, ...). File contents live in `blobs`.
+//! The Tables engine keeps its own tables (`crate::tables::migrate`).
+
+use std::{path::Path, sync::Mutex};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// The emulator's storage.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS docs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    parent TEXT,
+    data TEXT NOT NULL,
+    UNIQUE (bot_id, kind, id)
+);
+CREATE INDEX IF NOT EXISTS docs_parent ON docs (bot_id, kind, parent);
+CREATE TABLE IF NOT EXISTS blobs (
+    bot_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    content BLOB,
+    PRIMARY KEY (bot_id, file_id)
+);
+";
+
+impl Store {
+    /// Opens the store: a file when `path` is given, else in memory; creates the schema.
+    pub fn open(path: Option<&Path>) -> rusqlite::Result<Self> {
+        let conn = match path {
+            Some(p) => {
+                let c = Connection::open(p)?;
+                c.pragma_update(None, "journal_mode", "WAL")?;
+                c.pragma_update(None, "synchronous", "NORMAL")?;
+                c
+            }
+            None => Connection::open_in_memory()?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs `f` in one immediate transaction, committed when `f` succeeds, rolled back otherwise.
+    pub fn with_tx<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// The documents of one bot.
+pub struct Docs<'a> {
+    conn: &'a Connection,
+    bot_id: &'a str,
+}
+
+fn decode(text: String) -> Result<Value, ApiError> {
+    serde_json::from_str(&text)
+        .map_err(|e| ApiError::internal(format!("stored document is not JSON: {e}")))
+}
+
+impl<'a> Docs<'a> {
+    /// The documents of `bot_id` in `conn`.
+    pub fn new(conn: &'a Connection, bot_id: &'a str) -> Self {
+        Self { conn, bot_id }
+    }
+
+    /// The bot these documents belong to.
+    pub fn bot_id(&self) -> &'a str {
+        self.bot_id
+    }
+
+    /// The underlying connection (inside the request's transaction).
+    pub fn conn(&self) -> &'a Connection {
+        self.conn
+    }
+
+    /// The same store seen as another bot (e.g. `copyFile` to `x-destination-bot-id`).
+    pub fn for_bot<'b>(&self, bot_id: &'b str) -> Docs<'b>
+    where
+        'a: 'b,
+    {
+        Docs {
+            conn: self.conn,
+            bot_id,
+        }
+    }
+
+    /// Stores a new document.
+    pub fn insert(
+        &self,
+        kind: &str,
+        id: &str,
+        parent: Option<&str>,
+        data: &Value,
+    ) -> Result<(), ApiError> {
+        self.conn.execute(
+            "INSERT INTO docs (bot_id, kind, id, parent, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.bot_id, kind, id, parent, data.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces the data of an existing document (keeps its position and parent).
+    pub fn update(&self, kind: &str, id: &str, data: &Value) -> Result<(), ApiError> {
+        self.conn.execute(
+            "UPDATE docs SET data = ?4 WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
+            params![self.bot_id, kind, id, data.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// One document.
+    pub fn get(&self, kind: &str, id: &str) -> Result<Option<Value>, ApiError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT data FROM docs WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
+                params![self.bot_id, kind, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        text.map(decode).transpose()
+    }
+
+    /// Deletes one document; whether it existed.
+    pub fn delete(&self, kind: &str, id: &str) -> Result<bool, ApiError> {
+        let n = self.conn.execute(
+            "DELETE FROM docs WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
+            params![self.bot_id, kind, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Every document of a kind, oldest first.
+    pub fn list(&self, kind: &str) -> Result<Vec<Value>, ApiError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM docs WHERE bot_id = ?1 AND kind = ?2 ORDER BY seq")?;
+        let rows = stmt.query_map(params![self.bot_id, kind], |r| r.get::<_, String>(0))?;
+        rows.map(|r| decode(r?)).collect()
+    }
+
+    /// The documents of a kind under `parent`, oldest first.
+    pub fn children(&self, kind: &str, parent: &str) -> Result<Vec<Value>, ApiError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT data FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![self.bot_id, kind, parent], |r| {
+            r.get::<_, String>(0)
+        })?;
+        rows.map(|r| decode(r?)).collect()
+    }
+
+    /// How many documents of a kind are under `parent`.
+    pub fn count_children(&self, kind: &str, parent: &str) -> Result<i64, ApiError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
+            params![self.bot_id, kind, parent],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Deletes every document of a kind under `parent`.
+    pub fn delete_children(&self, kind: &str, parent: &str) -> Result<(), ApiError> {
+        self.conn.execute(
+            "DELETE FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
+            params![self.bot_id, kind, parent],
+        )?;
+        Ok(())
+    }
+
+    /// Stores (or replaces) the content slot of a file, with the secret of its URLs.
+    pub fn put_blob(
+        &self,
+        file_id: &str,
+        secret: &str,
+        content: Option<&[u8]>,
+    ) -> Result<(), ApiError> {
+        self.conn.execute(
+            "INSERT INTO blobs (bot_id, file_id, secret, content) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (bot_id, file_id) DO UPDATE SET secret = excluded.secret, content = excluded.content",
+            params![self.bot_id, file_id, secret, content],
+        )?;
+        Ok(())
+    }
+
+    /// The secret and content of a file.
+    pub fn blob(&self, file_id: &str) -> Result<Option<(String, Option<Vec<u8>>)>, ApiError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT secret, content FROM blobs WHERE bot_id = ?1 AND file_id = ?2",
+                params![self.bot_id, file_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Deletes a file's content.
+    pub fn delete_blob(&self, file_id: &str) -> Result<(), ApiError> {
+        self.conn.execute(
+            "DELETE FROM blobs WHERE bot_id = ?1 AND file_id = ?2",
+            params![self.bot_id, file_id],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn documents_are_isolated_per_bot_and_ordered() {
+        let store = Store::open(None).unwrap();
+        store
+            .with_tx(|tx| {
+                let a = Docs::new(tx, "bot_a");
+                a.insert("conversation", "c1", None, &json!({"n": 1}))?;
+                a.insert("conversation", "c2", Some("p"), &json!({"n": 2}))?;
+                let b = Docs::new(tx, "bot_b");
+                assert!(b.get("conversation", "c1")?.is_none());
+                assert_eq!(
+                    a.list("conversation")?,
+                    vec![json!({"n": 1}), json!({"n": 2})]
+                );
+                assert_eq!(a.count_children("conversation", "p")?, 1);
+                assert!(a.delete("conversation", "c1")?);
+                assert!(!b.delete("conversation", "c2")?);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_nothing() {
+        let store = Store::open(None).unwrap();
+        let r: Result<(), ApiError> = store.with_tx(|tx| {
+            Docs::new(tx, "b").insert("k", "1", None, &json!({}))?;
+            Err(ApiError::invalid_payload("no"))
+        });
+        assert!(r.is_err());
+        let n = store
+            .with_tx(|tx| Ok(Docs::new(tx, "b").list("k")?.len()))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
