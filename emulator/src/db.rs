@@ -72,6 +72,9 @@ impl Store {
     }
 }
 
+/// A file's URL secret and its content (absent until uploaded).
+pub type Blob = (String, Option<Vec<u8>>);
+
 /// The documents of one bot.
 pub struct Docs<'a> {
     conn: &'a Connection,
@@ -210,7 +213,7 @@ impl<'a> Docs<'a> {
     }
 
     /// The secret and content of a file.
-    pub fn blob(&self, file_id: &str) -> Result<Option<(String, Option<Vec<u8>>)>, ApiError> {
+    pub fn blob(&self, file_id: &str) -> Result<Option<Blob>, ApiError> {
         Ok(self
             .conn
             .query_row(

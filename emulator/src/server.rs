@@ -183,15 +183,13 @@ async fn serve_api(
     } else {
         state.store.with_tx(|tx| api::dispatch(&op.id, tx, &req))?
     };
-    if state.config.validate_responses {
-        if let Some(validator) = &op.response {
-            check(validator, &value, "response").map_err(|e| {
-                ApiError::internal(format!(
-                    "{}: the emulator's response does not fit the document: {}",
-                    op.id, e.message
-                ))
-            })?;
-        }
+    if let (true, Some(validator)) = (state.config.validate_responses, &op.response) {
+        check(validator, &value, "response").map_err(|e| {
+            ApiError::internal(format!(
+                "{}: the emulator's response does not fit the document: {}",
+                op.id, e.message
+            ))
+        })?;
     }
     Ok((op.success, value))
 }

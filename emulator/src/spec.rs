@@ -78,6 +78,9 @@ pub struct Operation {
     pub response: Option<Validator>,
 }
 
+/// A matched operation and its raw path parameters (name, still-encoded value).
+pub type Matched<'s, 'p> = (&'s Operation, Vec<(&'s str, &'p str)>);
+
 /// Every operation of the document.
 pub struct Spec {
     /// In document order.
@@ -185,7 +188,7 @@ impl Spec {
         &'s self,
         method: &str,
         segments: &[&'p str],
-    ) -> Result<(&'s Operation, Vec<(&'s str, &'p str)>), bool> {
+    ) -> Result<Matched<'s, 'p>, bool> {
         let mut best: Option<(&Operation, usize)> = None;
         let mut path_exists = false;
         for op in &self.operations {

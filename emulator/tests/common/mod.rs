@@ -1,0 +1,136 @@
+//! Shared helpers of the emulator's integration tests: start an emulator, call it over raw HTTP.
+#![allow(dead_code)]
+
+use botpress_emulator::{Config, Emulator, spawn};
+use reqwest::Method;
+use serde_json::Value;
+
+/// A bot id of the length the document requires of ids (28..36).
+pub const BOT: &str = "bot_01HZX0000000000000000000A1";
+/// Another bot, for isolation checks.
+pub const OTHER_BOT: &str = "bot_01HZX0000000000000000000B2";
+/// The token the tests configure.
+pub const TOKEN: &str = "test-token-0123456789";
+
+/// An emulator and a client bound to it.
+pub struct Api {
+    /// The emulator.
+    pub emulator: Emulator,
+    /// Plain HTTP client.
+    pub http: reqwest::Client,
+}
+
+/// An answer: status and JSON body (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Decoded JSON body.
+    pub body: Value,
+}
+
+impl Api {
+    /// Starts an emulator with `config`, the test token and response validation.
+    pub async fn start(config: Config) -> Api {
+        let emulator = spawn(config.token(TOKEN).validate_responses(true))
+            .await
+            .expect("emulator starts");
+        Api {
+            emulator,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `base_url + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.emulator.base_url(), path)
+    }
+
+    /// A request as `bot` with `token` (either may be omitted), body as raw bytes.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        bot: Option<&str>,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let mut rb = self.http.request(
+            Method::from_bytes(method.as_bytes()).unwrap(),
+            self.url(path),
+        );
+        if let Some(bot) = bot {
+            rb = rb.header("x-bot-id", bot);
+        }
+        if let Some(token) = token {
+            rb = rb.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            rb = rb.header("content-type", "application/json").body(body);
+        }
+        let response = rb.send().await.expect("request reaches the emulator");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("body");
+        Answer {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// A JSON request as [`BOT`] with the test token.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        self.call_as(BOT, method, path, body).await
+    }
+
+    /// A JSON request as `bot` with the test token.
+    pub async fn call_as(
+        &self,
+        bot: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.raw(
+            method,
+            path,
+            Some(bot),
+            Some(TOKEN),
+            body.map(|b| b.to_string().into_bytes()),
+        )
+        .await
+    }
+
+    /// Like [`Api::call`], asserting the status; the body.
+    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
+        let answer = self.call(method, path, body).await;
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
+        answer.body
+    }
+}
+
+/// Asserts an error answer: status, type, the `err_` id format and that the message mentions `needle`.
+pub fn assert_error(answer: &Answer, status: u16, error_type: &str, needle: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert_eq!(answer.body["type"], error_type, "{}", answer.body);
+    assert_eq!(answer.body["code"], status, "{}", answer.body);
+    let id = answer.body["id"].as_str().unwrap_or_default();
+    assert!(regex_lite_err_id(id), "error id {id}");
+    let message = answer.body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(needle),
+        "message {message:?} should mention {needle:?}"
+    );
+}
+
+fn regex_lite_err_id(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix("err_") else {
+        return false;
+    };
+    let Some((stamp, hex)) = rest.split_once('x') else {
+        return false;
+    };
+    stamp.len() == 14
+        && stamp.bytes().all(|b| b.is_ascii_digit())
+        && hex.len() == 8
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
