@@ -51,6 +51,7 @@ impl Store {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        crate::tables::migrate(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })

@@ -18,6 +18,7 @@ pub mod messages;
 pub mod misc;
 pub mod passages;
 pub mod states;
+pub mod tables;
 pub mod tasks;
 pub mod users;
 pub mod workflows;
@@ -80,6 +81,9 @@ pub fn string_map(map: &BTreeMap<String, String>) -> Value {
 pub fn dispatch(op_id: &str, conn: &Connection, req: &Req) -> Result<Value, ApiError> {
     let docs = Docs::new(conn, &req.bot_id);
     let d = &docs;
+    if let Some(result) = tables::dispatch(op_id, d, req) {
+        return result;
+    }
     match op_id {
         "createConversation" => conversations::create(d, req),
         "listConversations" => conversations::list(d, req),
