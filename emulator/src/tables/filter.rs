@@ -228,8 +228,12 @@ fn join(parts: &[String], op: &str) -> String {
 /// SQL pieces to read a target: its value and (for user columns) its JSON type.
 struct Operand<'a> {
     target: &'a Target,
+    /// The value: `json_extract(r.data, ?p)` or a system column.
     val: String,
+    /// The JSON type: `json_type(r.data, ?p)` (user columns only).
     ty: String,
+    /// The placeholder of the JSON path (user columns only).
+    path: String,
 }
 
 impl<'a> Operand<'a> {
@@ -241,12 +245,14 @@ impl<'a> Operand<'a> {
                     target,
                     val: format!("json_extract(r.data, {p})"),
                     ty: format!("json_type(r.data, {p})"),
+                    path: p,
                 }
             }
             _ => Operand {
                 target,
                 val: target.value_sql(b),
                 ty: String::new(),
+                path: String::new(),
             },
         }
     }
@@ -446,10 +452,11 @@ fn size(o: &Operand<'_>, v: &Value, b: &mut SqlBuilder) -> Result<String, ApiErr
         return Ok("0".into());
     }
     let n = b.bind(n as i64);
+    // SQLite may evaluate both sides of AND: the length is taken with a path (0 for non-arrays),
+    // never from an extracted value that may not be JSON.
     Ok(format!(
-        "COALESCE({ty} = 'array' AND json_array_length({val}) = {n}, 0)",
-        ty = o.ty,
-        val = o.val
+        "COALESCE({} = 'array' AND json_array_length(r.data, {}) = {n}, 0)",
+        o.ty, o.path
     ))
 }
 
