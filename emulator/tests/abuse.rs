@@ -1,0 +1,431 @@
+//! The emulator against hostile input: one bot never sees another's data; filters, regexes,
+//! keys and tag filters built to attack (SQL fragments, catastrophic regexes, deeply nested
+//! `$and`, huge `$in`) get a clear `400` or a correct result, within a bounded time (a hang
+//! guard, not a timing assertion); body and row size limits answer `413`. After each attack
+//! the data is intact.
+
+mod common;
+
+use std::time::Duration;
+
+use botpress_emulator::Config;
+use common::{Answer, Api, BOT, OTHER_BOT};
+use serde_json::{Value, json};
+
+const TABLE: &str = "attackTable";
+
+/// Fails the test instead of hanging if `f` takes more than a minute.
+async fn bounded<F: std::future::Future>(what: &str, f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within 60 s"))
+}
+
+/// An emulator with a table of five people.
+async fn setup() -> Api {
+    let api = Api::start(Config::new().max_body_bytes(256 * 1024)).await;
+    api.ok(
+        "POST",
+        "/v1/tables",
+        Some(json!({
+            "name": TABLE,
+            "schema": {"type": "object", "properties": {
+                "name": {"type": "string"}, "age": {"type": "number"}
+            }}
+        })),
+        200,
+    )
+    .await;
+    let rows = json!([
+        {"name": "alice", "age": 30},
+        {"name": "bob", "age": 17},
+        {"name": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "age": 1},
+        {"name": "aaaa", "age": 2},
+        {"name": "' OR '1'='1", "age": 99},
+    ]);
+    api.ok(
+        "POST",
+        &format!("/v1/tables/{TABLE}/rows"),
+        Some(json!({"rows": rows})),
+        200,
+    )
+    .await;
+    api
+}
+
+/// `findTableRows` with `body`.
+async fn find(api: &Api, body: Value) -> Answer {
+    bounded(
+        "findTableRows",
+        api.call("POST", &format!("/v1/tables/{TABLE}/rows/find"), Some(body)),
+    )
+    .await
+}
+
+/// The sorted names of a successful find.
+fn names(answer: &Answer) -> Vec<String> {
+    let mut names: Vec<String> = answer.body["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("rows in {}", answer.body))
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Prints what an attack got (visible with `--nocapture`), for the record.
+fn outcome(what: &str, a: &Answer) {
+    let detail = a.body["message"].as_str().unwrap_or("");
+    println!("attack: {what} -> {} {detail}", a.status);
+}
+
+/// Asserts a clear client error: 400 with a Botpress error body and a message.
+fn assert_clear_400(what: &str, a: &Answer) {
+    assert_eq!(a.status, 400, "{what}: {}", a.body);
+    assert!(
+        a.body["type"].as_str().is_some_and(|t| !t.is_empty()),
+        "{what}: typed error {}",
+        a.body
+    );
+    assert!(
+        a.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: a message {}",
+        a.body
+    );
+}
+
+/// The table still holds its five rows.
+async fn assert_intact(api: &Api) {
+    let all = find(api, json!({"limit": 100})).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(names(&all).len(), 5, "the table is intact: {}", all.body);
+}
+
+#[tokio::test]
+async fn sql_fragments_in_filters_are_data_or_rejected() {
+    let api = setup().await;
+    // As values: plain data, matching only the row that holds that exact text.
+    let a = find(&api, json!({"filter": {"name": "' OR '1'='1"}})).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(names(&a), vec!["' OR '1'='1"]);
+    for value in [
+        "x' OR 1=1 --",
+        "x\"; DROP TABLE tbl_rows; --",
+        "%",
+        "_",
+        "\\",
+    ] {
+        let a = find(&api, json!({"filter": {"name": value}})).await;
+        assert_eq!(a.status, 200, "{value}: {}", a.body);
+        assert!(names(&a).is_empty(), "{value} matches nothing: {}", a.body);
+        let a = find(&api, json!({"filter": {"name": {"$in": [value, "alice"]}}})).await;
+        assert_eq!(names(&a), vec!["alice"], "{value} in $in");
+    }
+    // As column names, operators, order and selection: rejected or harmless.
+    let columns = [
+        "name\" OR 1=1 --",
+        "name'); DROP TABLE tbl_rows; --",
+        "id) OR (1=1",
+        "json_extract(data, '$.name')",
+    ];
+    for col in columns {
+        let a = find(&api, json!({"filter": {col: "alice"}})).await;
+        outcome(&format!("filter column {col}"), &a);
+        if a.status == 200 {
+            assert!(
+                names(&a).is_empty(),
+                "{col}: no such column, no match: {}",
+                a.body
+            );
+        } else {
+            assert_clear_400(col, &a);
+        }
+        let a = find(&api, json!({"orderBy": col})).await;
+        assert_clear_400(&format!("orderBy {col}"), &a);
+        let a = find(&api, json!({"select": [col]})).await;
+        outcome(&format!("select {col}"), &a);
+        if a.status != 200 {
+            assert_clear_400(&format!("select {col}"), &a);
+        }
+        let a = find(&api, json!({"group": {col: "key"}})).await;
+        outcome(&format!("group {col}"), &a);
+        if a.status != 200 {
+            assert_clear_400(&format!("group {col}"), &a);
+        }
+    }
+    let a = find(&api, json!({"filter": {"name": {"$where": "1=1"}}})).await;
+    assert_clear_400("unknown operator", &a);
+    let a = find(&api, json!({"orderDirection": "asc; DROP TABLE tbl_rows"})).await;
+    assert_clear_400("orderDirection", &a);
+    assert_intact(&api).await;
+}
+
+#[tokio::test]
+async fn catastrophic_and_invalid_regexes_are_bounded() {
+    let api = setup().await;
+    // Exponential for a backtracking engine on the 44-`a` row; linear here.
+    for (pattern, expected) in [
+        ("(a+)+$", vec!["aaaa"]),
+        ("(a|aa)+$", vec!["aaaa"]),
+        ("(a|a?)+z$", vec![]),
+        ("^(a*)*$", vec!["aaaa"]),
+    ] {
+        let a = find(&api, json!({"filter": {"name": {"$regex": pattern}}})).await;
+        assert_eq!(a.status, 200, "{pattern}: {}", a.body);
+        assert_eq!(names(&a), expected, "{pattern}");
+    }
+    let long = "a".repeat(100_000);
+    for (what, pattern) in [
+        ("unbalanced", "(".to_string()),
+        ("too long", long),
+        ("huge repetition", "a{1000}{1000}{1000}".to_string()),
+        ("backreference", "(a)\\1".to_string()),
+    ] {
+        let a = find(&api, json!({"filter": {"name": {"$regex": pattern}}})).await;
+        outcome(&format!("regex {what}"), &a);
+        assert_clear_400(what, &a);
+    }
+    assert_intact(&api).await;
+}
+
+/// `{"$and": [{"$and": [ ... {"age": {"$gte": 0}} ... ]}]}`, `depth` levels.
+fn nested_and(depth: usize) -> Value {
+    let mut filter = json!({"age": {"$gte": 0}});
+    for _ in 0..depth {
+        filter = json!({"$and": [filter]});
+    }
+    filter
+}
+
+#[tokio::test]
+async fn deep_nesting_and_huge_lists_are_rejected_or_correct() {
+    let api = setup().await;
+    let a = find(&api, json!({"filter": nested_and(8)})).await;
+    assert_eq!(a.status, 200, "moderate nesting works: {}", a.body);
+    assert_eq!(names(&a).len(), 5);
+    for depth in [40, 64, 1_000, 15_000] {
+        // Past the filter depth limit, and (at 15 000) past any JSON parser's recursion limit.
+        let body = format!(
+            "{{\"filter\": {}{}{}}}",
+            "{\"$and\": [".repeat(depth),
+            "{\"age\": 1}",
+            "]}".repeat(depth)
+        );
+        let a = bounded(
+            "nested",
+            api.raw(
+                "POST",
+                &format!("/v1/tables/{TABLE}/rows/find"),
+                Some(BOT),
+                Some(common::TOKEN),
+                Some(body.into_bytes()),
+            ),
+        )
+        .await;
+        outcome(&format!("$and nested {depth} deep"), &a);
+        assert_clear_400(&format!("depth {depth}"), &a);
+    }
+    let mut values: Vec<Value> = (0..1000).map(|i| json!(format!("n{i}"))).collect();
+    values.push(json!("bob"));
+    let a = find(&api, json!({"filter": {"name": {"$in": values}}})).await;
+    outcome("$in of 1001", &a);
+    if a.status == 200 {
+        assert_eq!(names(&a), vec!["bob"]);
+    } else {
+        assert_clear_400("$in of 1001", &a);
+    }
+    let huge: Vec<Value> = (0..20_000).map(|i| json!(i)).collect();
+    let a = find(&api, json!({"filter": {"age": {"$in": huge}}})).await;
+    outcome("$in of 20 000", &a);
+    if a.status == 200 {
+        assert_eq!(names(&a).len(), 5);
+    } else {
+        assert_clear_400("$in of 20 000", &a);
+    }
+    let wide: Vec<Value> = (0..5_000).map(|i| json!({"age": i})).collect();
+    let a = find(&api, json!({"filter": {"$or": wide}})).await;
+    outcome("$or of 5 000", &a);
+    if a.status == 200 {
+        assert_eq!(names(&a).len(), 5);
+    } else {
+        assert_clear_400("$or of 5 000", &a);
+    }
+    assert_intact(&api).await;
+}
+
+#[tokio::test]
+async fn hostile_keys_and_tags_find_nothing_and_break_nothing() {
+    let api = setup().await;
+    api.ok(
+        "POST",
+        "/v1/chat/conversations",
+        Some(json!({"channel": "web", "tags": {"w": "1"}})),
+        201,
+    )
+    .await;
+    for key in [
+        "' OR 1=1 --",
+        "../../etc/passwd",
+        "conv_1; DROP TABLE conversations",
+        "%00",
+    ] {
+        let enc: String = key
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let a = bounded(
+            "get",
+            api.call("GET", &format!("/v1/chat/conversations/{enc}"), None),
+        )
+        .await;
+        assert_eq!(a.status, 404, "{key}: {}", a.body);
+        let a = bounded(
+            "list",
+            api.call(
+                "GET",
+                &format!("/v1/chat/conversations?tags.{enc}={enc}"),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{key}: {}", a.body);
+        assert_eq!(a.body["conversations"], json!([]), "{key}");
+        let a = bounded("table", api.call("GET", &format!("/v1/tables/{enc}"), None)).await;
+        assert!(
+            a.status == 404 || a.status == 400,
+            "{key}: table lookup {}",
+            a.body
+        );
+    }
+    let a = api
+        .call("GET", "/v1/chat/conversations?tags.w=1", None)
+        .await;
+    assert_eq!(a.body["conversations"].as_array().unwrap().len(), 1);
+    assert_intact(&api).await;
+}
+
+#[tokio::test]
+async fn one_bot_never_sees_another_bots_data() {
+    let api = setup().await;
+    let conv = api
+        .ok(
+            "POST",
+            "/v1/chat/conversations",
+            Some(json!({"channel": "web", "tags": {"secret": "a"}})),
+            201,
+        )
+        .await;
+    let conv_id = conv["conversation"]["id"].as_str().unwrap().to_string();
+    let user = api
+        .ok(
+            "POST",
+            "/v1/chat/users",
+            Some(json!({"tags": {"secret": "a"}})),
+            201,
+        )
+        .await;
+    let user_id = user["user"]["id"].as_str().unwrap().to_string();
+
+    let other = |method: &'static str, path: String, body: Option<Value>| {
+        let api = &api;
+        async move { bounded(&path.clone(), api.call_as(OTHER_BOT, method, &path, body)).await }
+    };
+    let a = other("GET", format!("/v1/chat/conversations/{conv_id}"), None).await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    let a = other("GET", "/v1/chat/conversations".into(), None).await;
+    assert_eq!(a.body["conversations"], json!([]), "{}", a.body);
+    let a = other("GET", format!("/v1/chat/users/{user_id}"), None).await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    let a = other("GET", "/v1/chat/users".into(), None).await;
+    assert_eq!(a.body["users"], json!([]), "{}", a.body);
+    let a = other(
+        "DELETE",
+        format!("/v1/chat/conversations/{conv_id}"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        a.status, 404,
+        "cannot delete another bot's conversation: {}",
+        a.body
+    );
+    let a = other("GET", format!("/v1/tables/{TABLE}"), None).await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    let a = other("GET", "/v1/tables".into(), None).await;
+    assert_eq!(a.body["tables"], json!([]), "{}", a.body);
+    let a = other(
+        "POST",
+        format!("/v1/tables/{TABLE}/rows/find"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    // The other bot may use the same table name for its own table.
+    let a = other(
+        "POST",
+        "/v1/tables".into(),
+        Some(json!({"name": TABLE, "schema": {"type": "object", "properties": {"x": {"type": "string"}}}})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = other(
+        "POST",
+        format!("/v1/tables/{TABLE}/rows/find"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(a.body["rows"], json!([]), "{}", a.body);
+    // And the first bot still has everything.
+    let a = api
+        .call("GET", &format!("/v1/chat/conversations/{conv_id}"), None)
+        .await;
+    assert_eq!(a.status, 200);
+    assert_intact(&api).await;
+}
+
+#[tokio::test]
+async fn size_limits_answer_413() {
+    let api = setup().await;
+    // Body above the configured 256 KB.
+    let big = "x".repeat(300 * 1024);
+    let a = bounded(
+        "big body",
+        api.call(
+            "POST",
+            "/v1/chat/conversations",
+            Some(json!({"channel": "web", "tags": {"big": big}})),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(a.body["type"], "PayloadTooLarge", "{}", a.body);
+    // A row above 4 KB × factor 1.
+    let a = api
+        .call(
+            "POST",
+            &format!("/v1/tables/{TABLE}/rows"),
+            Some(json!({"rows": [{"name": "y".repeat(5 * 1024), "age": 1}]})),
+        )
+        .await;
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(a.body["type"], "LimitExceeded", "{}", a.body);
+    // More rows than a call may carry.
+    let rows: Vec<Value> = (0..1001).map(|i| json!({"name": "r", "age": i})).collect();
+    let a = api
+        .call(
+            "POST",
+            &format!("/v1/tables/{TABLE}/rows"),
+            Some(json!({"rows": rows})),
+        )
+        .await;
+    outcome("1001 rows in one call", &a);
+    assert!(a.status == 400 || a.status == 413, "{}", a.body);
+    assert_intact(&api).await;
+}

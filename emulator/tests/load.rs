@@ -1,0 +1,352 @@
+//! The emulator under load, through the SDK: 64 concurrent clients mix writes (conversations,
+//! table rows) and reads (tag-filtered lists, row finds) against one `--db` file for a bounded
+//! time. Afterwards every acknowledged write is present exactly once and the counts match.
+//! Then the same with the emulator binary killed with SIGKILL in the middle of the load and
+//! restarted on the same file: acknowledged writes survive.
+//!
+//! Duration: `BP_SOAK_SECS` seconds of load per run (default 3). Every loop is also bounded in
+//! operations, and all traffic goes to 127.0.0.1.
+
+use std::{
+    collections::BTreeMap,
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use botpress::{Client, Identity, transport::Transport, types};
+use botpress_emulator::{Config, spawn};
+use serde_json::json;
+
+const TOKEN: &str = "load-token-0123456789";
+const BOT: &str = "bot_01HZX00000000000000000LOAD";
+const TABLE: &str = "loadRowsTable";
+const CLIENTS: usize = 64;
+/// Upper bound of operations per client, whatever the duration.
+const MAX_OPS_PER_CLIENT: usize = 5_000;
+
+fn soak() -> Duration {
+    let secs = std::env::var("BP_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(3);
+    Duration::from_secs(secs.clamp(1, 3600))
+}
+
+fn client(base_url: &str) -> Client {
+    Client::new(
+        base_url,
+        Transport::new(Identity::new().token(TOKEN).bot_id(BOT)),
+    )
+}
+
+/// A write the server acknowledged: who wrote it (client, sequence) and the id it returned.
+#[derive(Debug, Default)]
+struct Acks {
+    conversations: BTreeMap<(usize, usize), String>,
+    rows: BTreeMap<(usize, usize), i64>,
+    /// Writes sent whose outcome is unknown (no answer, or a failure).
+    unacknowledged: usize,
+    reads: usize,
+}
+
+/// One client's loop: alternately creates a conversation, inserts a row, lists its own
+/// conversations and finds its own rows, until `stop` or the time is up.
+async fn worker(base_url: String, id: usize, until: Instant, stop: Arc<AtomicBool>) -> Acks {
+    let client = client(&base_url);
+    let mut acks = Acks::default();
+    for seq in 0..MAX_OPS_PER_CLIENT {
+        if Instant::now() >= until || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let tags = json!({"w": id.to_string(), "n": seq.to_string()});
+        match seq % 4 {
+            0 => {
+                let body: types::CreateConversationBody =
+                    serde_json::from_value(json!({"channel": "load", "tags": tags})).unwrap();
+                match client.create_conversation().body(body).send().await {
+                    Ok(r) => {
+                        acks.conversations
+                            .insert((id, seq), r.into_inner().conversation.id);
+                    }
+                    Err(_) => acks.unacknowledged += 1,
+                }
+            }
+            1 => {
+                let body: types::CreateTableRowsBody =
+                    serde_json::from_value(json!({"rows": [{"w": id, "n": seq}]})).unwrap();
+                match client
+                    .create_table_rows()
+                    .table(TABLE)
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => {
+                        let r = r.into_inner();
+                        assert!(r.errors.is_empty(), "row errors: {:?}", r.errors);
+                        assert_eq!(r.rows.len(), 1);
+                        acks.rows.insert((id, seq), r.rows[0].id);
+                    }
+                    Err(_) => acks.unacknowledged += 1,
+                }
+            }
+            2 => {
+                let r = client
+                    .list_conversations()
+                    .tags([("w", id.to_string())])
+                    .page_size(20)
+                    .send()
+                    .await;
+                if let Ok(r) = r {
+                    // Reads see only this client's writes, never more than it made.
+                    let page = r.into_inner();
+                    assert!(page.conversations.len() <= 20);
+                    for c in &page.conversations {
+                        assert_eq!(c.tags.get("w").map(String::as_str), Some(&*id.to_string()));
+                    }
+                    acks.reads += 1;
+                }
+            }
+            _ => {
+                let body: types::FindTableRowsBody =
+                    serde_json::from_value(json!({"filter": {"w": id}, "limit": 50})).unwrap();
+                if let Ok(r) = client
+                    .find_table_rows()
+                    .table(TABLE)
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    for row in &r.into_inner().rows {
+                        assert_eq!(row.extra.get("w"), Some(&json!(id)), "{row:?}");
+                    }
+                    acks.reads += 1;
+                }
+            }
+        }
+    }
+    acks
+}
+
+/// Runs `CLIENTS` workers for `duration` (or until `stop`), merging their acknowledgements.
+async fn run_load(base_url: String, duration: Duration, stop: Arc<AtomicBool>) -> Acks {
+    let until = Instant::now() + duration;
+    let mut set = tokio::task::JoinSet::new();
+    for id in 0..CLIENTS {
+        set.spawn(worker(base_url.clone(), id, until, stop.clone()));
+    }
+    let mut all = Acks::default();
+    while let Some(acks) = set.join_next().await {
+        let acks = acks.expect("worker panicked");
+        all.conversations.extend(acks.conversations);
+        all.rows.extend(acks.rows);
+        all.unacknowledged += acks.unacknowledged;
+        all.reads += acks.reads;
+    }
+    all
+}
+
+async fn create_table(base_url: &str) {
+    let body: types::CreateTableBody = serde_json::from_value(json!({
+        "name": TABLE,
+        "schema": {"type": "object", "properties": {"w": {"type": "number"}, "n": {"type": "number"}}}
+    }))
+    .unwrap();
+    client(base_url)
+        .create_table()
+        .body(body)
+        .send()
+        .await
+        .expect("create table");
+}
+
+/// Checks the stored data against the acknowledgements: every acknowledged write exactly
+/// once, with the id it was acknowledged with; at most `unacknowledged` extra writes
+/// (requests in flight when the server died may or may not have been applied).
+async fn verify(base_url: &str, acks: &Acks, exact: bool) {
+    let client = client(base_url);
+    let mut conversations: Vec<types::Conversation> = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..10_000 {
+        let mut request = client.list_conversations().page_size(100);
+        if let Some(t) = token.take() {
+            request = request.next_token(t);
+        }
+        let page = request
+            .send()
+            .await
+            .expect("list conversations")
+            .into_inner();
+        conversations.extend(page.conversations);
+        match page.meta.next_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    let mut stored: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    for c in conversations.iter().filter(|c| c.channel == "load") {
+        let w = c.tags["w"].parse().unwrap();
+        let n = c.tags["n"].parse().unwrap();
+        stored.entry((w, n)).or_default().push(c.id.clone());
+    }
+    for (key, id) in &acks.conversations {
+        assert_eq!(
+            stored.get(key),
+            Some(&vec![id.clone()]),
+            "conversation {key:?} stored exactly once"
+        );
+    }
+    assert!(stored.values().all(|ids| ids.len() == 1), "no duplicate");
+
+    let mut rows: Vec<types::Row> = Vec::new();
+    for page in 0..10_000 {
+        let body: types::FindTableRowsBody =
+            serde_json::from_value(json!({"limit": 1000, "offset": page * 1000})).unwrap();
+        let found = client
+            .find_table_rows()
+            .table(TABLE)
+            .body(body)
+            .send()
+            .await
+            .expect("find rows")
+            .into_inner();
+        rows.extend(found.rows);
+        if !found.has_more {
+            break;
+        }
+    }
+    let mut stored_rows: BTreeMap<(usize, usize), Vec<i64>> = BTreeMap::new();
+    for r in &rows {
+        let w = r.extra["w"].as_u64().unwrap() as usize;
+        let n = r.extra["n"].as_u64().unwrap() as usize;
+        stored_rows.entry((w, n)).or_default().push(r.id);
+    }
+    for (key, id) in &acks.rows {
+        assert_eq!(
+            stored_rows.get(key),
+            Some(&vec![*id]),
+            "row {key:?} stored exactly once"
+        );
+    }
+    assert!(
+        stored_rows.values().all(|ids| ids.len() == 1),
+        "no duplicate row"
+    );
+
+    let acked = acks.conversations.len() + acks.rows.len();
+    let stored_total = stored.len() + stored_rows.len();
+    if exact {
+        assert_eq!(acks.unacknowledged, 0, "no write failed without faults");
+        assert_eq!(stored.len(), acks.conversations.len(), "conversation count");
+        assert_eq!(stored_rows.len(), acks.rows.len(), "row count");
+    } else {
+        assert!(stored_total >= acked);
+        assert!(
+            stored_total <= acked + acks.unacknowledged,
+            "{stored_total} stored, {acked} acknowledged, {} unknown",
+            acks.unacknowledged
+        );
+    }
+    println!(
+        "load: {} conversations and {} rows acknowledged, {} unknown, {} reads; {} stored",
+        acks.conversations.len(),
+        acks.rows.len(),
+        acks.unacknowledged,
+        acks.reads,
+        stored_total
+    );
+}
+
+fn temp_db(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bp-load-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join("emulator.db")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients_lose_and_duplicate_nothing() {
+    let db = temp_db("inproc");
+    let emulator = spawn(Config::new().db(&db).token(TOKEN))
+        .await
+        .expect("emulator");
+    let url = emulator.base_url();
+    create_table(&url).await;
+    let acks = run_load(url.clone(), soak(), Arc::new(AtomicBool::new(false))).await;
+    assert!(acks.conversations.len() >= CLIENTS / 2, "the load ran");
+    verify(&url, &acks, true).await;
+    emulator.shutdown().await;
+
+    // The file holds it all: a new emulator on the same file sees the same data.
+    let emulator = spawn(Config::new().db(&db).token(TOKEN))
+        .await
+        .expect("emulator restarts");
+    verify(&emulator.base_url(), &acks, true).await;
+    emulator.shutdown().await;
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
+/// The emulator binary on `db`, on a free port; returns the child and its base URL.
+fn start_binary(db: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_botpress-emulator"))
+        .args(["--port", "0", "--token", TOKEN, "--db"])
+        .arg(db)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the emulator binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the emulator prints its URL")
+            .expect("readable stdout");
+        if let Some(url) = line.strip_prefix("BP_API_URL=") {
+            break url.trim().to_string();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_kill_9() {
+    let db = temp_db("kill");
+    let (mut child, url) = start_binary(&db);
+    create_table(&url).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = tokio::spawn(run_load(url.clone(), soak() * 2, stop.clone()));
+    // Kill in the middle of the load, once writes are flowing.
+    let probe = client(&url);
+    let seen = Arc::new(AtomicUsize::new(0));
+    for _ in 0..600 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Ok(r) = probe.list_conversations().page_size(100).send().await {
+            seen.store(r.into_inner().conversations.len(), Ordering::Relaxed);
+            if seen.load(Ordering::Relaxed) >= 100 {
+                break;
+            }
+        }
+    }
+    tokio::time::sleep(soak() / 2).await;
+    child.kill().expect("SIGKILL"); // std's kill sends SIGKILL on Unix
+    let status = child.wait().expect("reaped");
+    assert!(!status.success(), "killed, not exited: {status:?}");
+    stop.store(true, Ordering::Relaxed);
+    let acks = load.await.expect("load task");
+    assert!(!acks.conversations.is_empty(), "writes before the kill");
+
+    let (mut child, url) = start_binary(&db);
+    verify(&url, &acks, false).await;
+    child.kill().expect("stop");
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
