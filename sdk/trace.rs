@@ -1,0 +1,81 @@
+//! Tracing: one `tracing` span per operation call, events per retry.
+//!
+//! Every request goes through the transport, which runs it inside an `INFO` span named
+//! `botpress.request` with the fields:
+//!
+//! | field | value |
+//! |---|---|
+//! | `operation` | the operation id (`get_conversation`, …) |
+//! | `method`, `path` | the HTTP method and the URL path (no query, no host) |
+//! | `status` | the final HTTP status, when there is a response |
+//! | `attempts` | how many attempts were made |
+//! | `latency_ms` | time until the response headers (error bodies included), retries included |
+//! | `request_id` | the response's request id, when present |
+//!
+//! Each retry emits an `INFO` event (`retrying`, with the reason and delay); each attempt a
+//! `DEBUG` event. Nothing here records headers, the token, or any body: the spans are safe to
+//! ship to a log store. To see them, install any `tracing` subscriber, e.g.
+//! `tracing_subscriber::fmt().init()`.
+
+use std::time::Duration;
+
+use reqwest::{Method, Url};
+use tracing::Span;
+use tracing::field::Empty;
+
+use crate::retry::RetryEvent;
+
+/// The span of one operation call.
+pub(crate) fn request_span(operation_id: &'static str, method: &Method, url: &Url) -> Span {
+    tracing::info_span!(
+        "botpress.request",
+        operation = operation_id,
+        method = %method,
+        path = url.path(),
+        status = Empty,
+        attempts = Empty,
+        latency_ms = Empty,
+        request_id = Empty,
+    )
+}
+
+/// Records the outcome of an operation call on the current span.
+pub(crate) fn record_outcome(
+    result: &reqwest::Result<reqwest::Response>,
+    attempts: u32,
+    elapsed: Duration,
+) {
+    let span = Span::current();
+    span.record("attempts", attempts);
+    span.record("latency_ms", elapsed.as_millis() as u64);
+    match result {
+        Ok(response) => {
+            span.record("status", response.status().as_u16());
+            if let Some(id) = crate::error::request_id(response.headers()) {
+                span.record("request_id", id);
+            }
+            tracing::debug!(status = response.status().as_u16(), "response");
+        }
+        Err(e) => tracing::debug!(error = %e, "request failed"),
+    }
+}
+
+/// One attempt's outcome, at debug level.
+pub(crate) fn attempt(attempt: u32, status: Option<u16>, elapsed: Duration) {
+    tracing::debug!(
+        attempt,
+        status,
+        elapsed_ms = elapsed.as_millis() as u64,
+        "attempt"
+    );
+}
+
+/// A retry about to happen.
+pub(crate) fn retry(event: &RetryEvent) {
+    tracing::info!(
+        attempt = event.attempt,
+        reason = %event.reason,
+        delay_ms = event.delay.as_millis() as u64,
+        "retrying"
+    );
+}

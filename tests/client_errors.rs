@@ -1,0 +1,237 @@
+//! Error mapping: every Botpress error type and every transport failure, from real responses.
+
+mod fault;
+
+use std::time::Duration;
+
+use botpress::error::API_ERROR_TYPES;
+use botpress::prelude::*;
+use fault::{FaultServer, Reply, refused_url};
+
+fn client(url: &str) -> Client {
+    Client::builder()
+        .base_url(url)
+        .token("tok")
+        .bot_id("bot_1")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn tables() -> Reply {
+    Reply::json(200, serde_json::json!({"tables": []}))
+}
+
+#[tokio::test]
+async fn every_botpress_error_type_maps_to_its_kind() {
+    let script = API_ERROR_TYPES
+        .iter()
+        .map(|(t, status)| Reply::error(*status, t).header("x-request-id", &format!("req_{t}")))
+        .collect();
+    let server = FaultServer::start(script, tables()).await;
+    let client = client(&server.url);
+    for (error_type, status) in API_ERROR_TYPES {
+        let err = client.list_tables().send().await.unwrap_err();
+        // Directly on what `send()` returns…
+        let expected = ErrorKind::from_type(error_type);
+        assert_eq!(err.kind(), expected, "{error_type}");
+        assert_eq!(err.kind().as_str(), error_type);
+        assert_eq!(err.status_code(), Some(status));
+        assert_eq!(err.kind().api_status(), Some(status));
+        let id = format!("err_20240101000000x{status:08X}");
+        assert_eq!(ErrorExt::id(&err), Some(id.as_str()));
+        assert_eq!(ErrorExt::message(&err), format!("{error_type} happened"));
+        assert_eq!(
+            ErrorExt::request_id(&err),
+            Some(&*format!("req_{error_type}"))
+        );
+        assert_eq!(
+            ErrorExt::metadata(&err).unwrap()["hint"],
+            serde_json::json!(error_type)
+        );
+        assert_eq!(ErrorExt::raw_body(&err), None);
+        // …and as a `botpress::Error`.
+        let err = botpress::Error::from(err);
+        assert_eq!(err.kind(), expected);
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.id(), Some(id.as_str()));
+        assert_eq!(err.request_id(), Some(&*format!("req_{error_type}")));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "[{error_type}] {error_type} happened (HTTP {status}, error id {id}, request id req_{error_type})"
+            )
+        );
+    }
+    assert_eq!(server.count(), 26);
+}
+
+#[tokio::test]
+async fn kinds_match_directly_and_question_mark_converts() {
+    let server = FaultServer::start(vec![Reply::error(404, "ResourceNotFound")], tables()).await;
+    let client = client(&server.url);
+    let outcome = match client.list_tables().send().await {
+        Err(e) if e.kind() == ErrorKind::ResourceNotFound => "not found",
+        Err(_) => "other error",
+        Ok(_) => "found",
+    };
+    assert_eq!(outcome, "not found");
+
+    async fn list(client: &Client) -> botpress::Result<usize> {
+        Ok(client.list_tables().send().await?.tables.len())
+    }
+    assert_eq!(list(&client).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn unknown_types_keep_their_name() {
+    let server = FaultServer::start(vec![Reply::error(418, "MadeUpType")], tables()).await;
+    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unknown("MadeUpType".into()));
+    assert_eq!(err.status_code(), Some(418));
+    assert_eq!(err.kind().as_str(), "MadeUpType");
+    assert_eq!(ErrorExt::message(&err), "MadeUpType happened");
+}
+
+#[tokio::test]
+async fn an_html_page_is_an_invalid_response_with_its_raw_body() {
+    let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let server = FaultServer::start(
+        vec![Reply::text(502, "text/html", html).header("x-request-id", "req_html")],
+        tables(),
+    )
+    .await;
+    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert_eq!(err.status_code(), Some(502));
+    assert_eq!(err.raw_body(), Some(html.as_bytes()));
+    assert_eq!(ErrorExt::id(&err), None);
+    assert_eq!(ErrorExt::metadata(&err), None);
+    assert_eq!(ErrorExt::request_id(&err), Some("req_html"));
+    assert_eq!(
+        ErrorExt::message(&err),
+        "HTTP 502 Bad Gateway with a body that is not a Botpress error (text/html, 50 bytes): <html><body><h1>502 Bad Gateway</h1></body></html>"
+    );
+    let err = botpress::Error::from(err);
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.raw_body(), Some(html.as_bytes()));
+}
+
+#[tokio::test]
+async fn empty_and_foreign_json_error_bodies() {
+    let server = FaultServer::start(
+        vec![
+            Reply::text(500, "text/plain", ""),
+            Reply::json(
+                400,
+                serde_json::json!({"message": "not an api error shape"}),
+            ),
+        ],
+        tables(),
+    )
+    .await;
+    let client = client(&server.url);
+    let err = client.list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert_eq!(err.status_code(), Some(500));
+    assert_eq!(err.raw_body(), Some(&b""[..]));
+    assert_eq!(
+        ErrorExt::message(&err),
+        "HTTP 500 Internal Server Error with an empty body"
+    );
+    let err = client.list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert_eq!(err.status_code(), Some(400));
+    assert_eq!(ErrorExt::message(&err), "not an api error shape");
+    assert_eq!(
+        err.raw_body(),
+        Some(&br#"{"message":"not an api error shape"}"#[..])
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limiter_body_is_rate_limited() {
+    let body =
+        r#"{"type":"RateLimited","description":"The request has been rate-limited.","status":429}"#;
+    let server =
+        FaultServer::start(vec![Reply::text(429, "application/json", body)], tables()).await;
+    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.status_code(), Some(429));
+    assert_eq!(
+        ErrorExt::message(&err),
+        "The request has been rate-limited."
+    );
+    assert_eq!(err.raw_body(), Some(body.as_bytes()));
+}
+
+#[tokio::test]
+async fn a_success_body_that_does_not_decode_keeps_its_bytes() {
+    let server = FaultServer::start(
+        vec![Reply::json(200, serde_json::json!({"unexpected": true}))],
+        tables(),
+    )
+    .await;
+    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert_eq!(err.raw_body(), Some(&br#"{"unexpected":true}"#[..]));
+    let err = botpress::Error::from(err);
+    assert!(
+        err.message()
+            .starts_with("the response body could not be decoded: missing field `tables`")
+    );
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[tokio::test]
+async fn connection_refused_is_connect() {
+    let err = client(&refused_url().await)
+        .list_tables()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    assert_eq!(err.status_code(), None);
+    let err = botpress::Error::from(err);
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    assert!(
+        err.message().contains("error sending request"),
+        "{}",
+        err.message()
+    );
+}
+
+#[tokio::test]
+async fn a_hanging_server_is_a_timeout() {
+    let server = FaultServer::start(vec![Reply::Hang], tables()).await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.status_code(), None);
+    assert_eq!(botpress::Error::from(err).kind(), ErrorKind::Timeout);
+}
+
+#[tokio::test]
+async fn a_closed_connection_is_a_network_error() {
+    let server = FaultServer::start(vec![Reply::Close], tables()).await;
+    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network);
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_an_invalid_request() {
+    let server = FaultServer::start(vec![], tables()).await;
+    let err = client(&server.url)
+        .get_conversation()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(server.count(), 0);
+}
