@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use xtask::{codegen, npm, spec_diff, suite, workspace_root};
 
+mod bench;
+
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Developer commands of the botpress SDK")]
 struct Cli {
@@ -45,6 +47,18 @@ enum Cmd {
         /// Passed to `cargo test --workspace`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Measure the SDK (overhead, pagination, emulator, build times) and print the figures.
+    Bench {
+        /// Short runs, for a first look.
+        #[arg(long)]
+        quick: bool,
+        /// Only the code generation time (the build script's work, run directly).
+        #[arg(long)]
+        codegen: bool,
+        /// Only this section (overhead, pagination, emulator, build); repeatable.
+        #[arg(long)]
+        only: Vec<String>,
     },
 }
 
@@ -94,6 +108,18 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Cmd::Test { args } => suite::command(Path::new("."), &args),
+        Cmd::Bench {
+            quick,
+            codegen,
+            only,
+        } => bench::command(
+            &root,
+            &bench::Options {
+                quick,
+                codegen,
+                only,
+            },
+        ),
     }
 }
 

@@ -1,0 +1,44 @@
+//! The measuring programs of `cargo xtask bench` (built in release mode, run as child processes
+//! so that CPU time and peak RSS belong to one client alone):
+//!
+//! - `serve fixed|pages`: loopback HTTP servers ([`server`]);
+//! - `client sdk|raw`: `getConversation` throughput of the SDK and of raw reqwest ([`clients`]);
+//! - `paginate`: streaming 100k items over 1,000 pages ([`paginate`]);
+//! - `load`: the throughput of a server for one request ([`load`]).
+//!
+//! Each prints one JSON line; `cargo xtask bench` prints the table.
+
+mod args;
+mod clients;
+mod load;
+mod measure;
+mod paginate;
+mod server;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = raw
+        .split_first()
+        .map(|(c, r)| (c.as_str(), r))
+        .unwrap_or(("", &[]));
+    match command {
+        "serve" | "client" => {
+            let Some((which, rest)) = rest.split_first() else {
+                bail!("usage: botpress-bench {command} <kind> [--option value]...");
+            };
+            let args = args::Args::parse(rest)?;
+            if command == "serve" {
+                server::main(which, &args)
+            } else {
+                clients::main(which, &args)
+            }
+        }
+        "paginate" => paginate::main(&args::Args::parse(rest)?),
+        "load" => load::main(&args::Args::parse(rest)?),
+        _ => bail!(
+            "usage: botpress-bench serve fixed|pages | client sdk|raw | paginate | load (run by `cargo xtask bench`)"
+        ),
+    }
+}
