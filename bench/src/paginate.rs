@@ -1,14 +1,20 @@
-//! `paginate --url U [--prefetch] --consumer-us-per-item N`: reads every message of the `pages`
-//! server with the SDK, 100 per page, spending `N` µs of (asynchronous) work per item as a
+//! `paginate --url U [--prefetch | --pages] --consumer-us-per-item N`: streams every message of
+//! the `pages` server with the SDK (`list_messages().page_size(100).stream()`, optionally
+//! `.prefetch(true)`; with `--pages`, `.pages()`, whole pages without the item stream), spending `N` µs of (asynchronous) work per item as a
 //! consumer would. Prints items, pages, wall time, the RSS once the first pages are read, and
 //! the peak RSS at the end: memory must stay flat however many items stream by.
 
 use std::{hint::black_box, time::Duration};
 
 use anyhow::Result;
+use botpress::paginate::Paginate;
+use futures::TryStreamExt;
 use serde::Serialize;
 
 use crate::{args::Args, clients::sdk_client, measure};
+
+/// Items per page (the service's maximum).
+const PAGE_SIZE: i32 = 100;
 
 /// Items read before the baseline RSS is taken (buffers and pools are warm by then).
 const BASELINE_AFTER_ITEMS: u64 = 1_000;
@@ -46,12 +52,7 @@ pub fn main(args: &Args) -> Result<()> {
     let url = args.get("url")?.to_string();
     let work = Duration::from_micros(args.num("consumer-us-per-item", 0)?);
     let prefetch = args.flag("prefetch");
-    if prefetch {
-        // Reported, not failed: `cargo xtask bench` lists it as not measured.
-        return measure::report(&serde_json::json!({
-            "not_measured": "the SDK has no pagination streams with prefetch (sdk/paginate.rs) yet"
-        }));
-    }
+    let whole_pages = args.flag("pages");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -63,32 +64,45 @@ pub fn main(args: &Args) -> Result<()> {
     };
     let phase = measure::Phase::start();
     runtime.block_on(async {
-        let mut token: Option<String> = None;
-        loop {
-            let mut request = client.list_messages().page_size(100);
-            if let Some(token) = token.take() {
-                request = request.next_token(token);
+        if whole_pages {
+            let mut pages = client.list_messages().page_size(PAGE_SIZE).pages();
+            while let Some(page) = pages.try_next().await? {
+                for message in page.messages {
+                    black_box(message);
+                    tally.item()?;
+                }
+                tally.pages += 1;
             }
-            let page = request.send().await?.into_inner();
+            return Ok(());
+        }
+        let mut items = client
+            .list_messages()
+            .page_size(PAGE_SIZE)
+            .stream()
+            .prefetch(prefetch);
+        while let Some(message) = items.try_next().await? {
+            black_box(message);
+            tally.item()?;
+            if tally.items % PAGE_SIZE as u64 == 0 {
+                tally.pages += 1;
+                // The consumer's work on a page's worth of items.
+                if !work.is_zero() {
+                    tokio::time::sleep(work * PAGE_SIZE as u32).await;
+                }
+            }
+        }
+        if tally.items % PAGE_SIZE as u64 != 0 {
             tally.pages += 1;
-            let in_page = page.messages.len() as u32;
-            for message in page.messages {
-                black_box(message);
-                tally.item()?;
-            }
-            if !work.is_zero() {
-                tokio::time::sleep(work * in_page).await;
-            }
-            match page.meta.next_token {
-                Some(next) => token = Some(next),
-                None => break,
-            }
         }
         Ok::<(), anyhow::Error>(())
     })?;
     let (wall, cpu_us) = phase.finish();
     measure::report(&Report {
-        mode: if prefetch { "prefetch" } else { "sequential" },
+        mode: match (whole_pages, prefetch) {
+            (true, _) => "pages",
+            (false, true) => "prefetch",
+            (false, false) => "sequential",
+        },
         items: tally.items,
         pages: tally.pages,
         wall_s: wall.as_secs_f64(),

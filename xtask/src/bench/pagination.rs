@@ -27,9 +27,26 @@ fn paginate(env: &Env, url: &str, extra: &[&str]) -> Result<Value> {
     run_json(&mut cmd)
 }
 
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or(f64::NAN)
+}
+
+/// A table row: the run's label and figures.
+fn row(label: String, run: &Value) -> Vec<String> {
+    vec![
+        label,
+        count(f(run, "items")),
+        count(f(run, "pages")),
+        figure(f(run, "wall_s")),
+        count(f(run, "items") / f(run, "wall_s")),
+        figure(f(run, "cpu_us") / f(run, "items")),
+        figure(f(run, "baseline_rss_kib") / 1024.0),
+        figure(f(run, "peak_rss_kib") / 1024.0),
+    ]
+}
+
 /// Runs the section.
 pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
-    let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     let mut targets = Vec::new();
     let mut table = Table::new(
         "Pagination: listMessages through the SDK, loopback server",
@@ -48,18 +65,17 @@ pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
     eprintln!("bench: pagination, {ITEMS} items");
     let server = Server::bench(env, "pages", &["--items", &ITEMS.to_string()])?;
     let memory = paginate(env, &server.url, &[])?;
+    // The same traversal as whole pages (`.pages()`): what the item stream adds to memory.
+    let whole_pages = paginate(env, &server.url, &["--pages"])?;
     drop(server);
+    let pages_growth_kib = f(&whole_pages, "peak_rss_kib") - f(&whole_pages, "baseline_rss_kib");
     let growth_kib = f(&memory, "peak_rss_kib") - f(&memory, "baseline_rss_kib");
-    table.row(vec![
-        "100k items, no latency".into(),
-        count(f(&memory, "items")),
-        count(f(&memory, "pages")),
-        figure(f(&memory, "wall_s")),
-        count(f(&memory, "items") / f(&memory, "wall_s")),
-        figure(f(&memory, "cpu_us") / f(&memory, "items")),
-        figure(f(&memory, "baseline_rss_kib") / 1024.0),
-        figure(f(&memory, "peak_rss_kib") / 1024.0),
-    ]);
+    for (label, run) in [
+        ("100k items, .stream(), no latency", &memory),
+        ("100k items, .pages(), no latency", &whole_pages),
+    ] {
+        table.row(row(label.into(), run));
+    }
     targets.push(Target::at_most(
         "pagination: peak RSS growth over 100k items",
         growth_kib * 1024.0 / 1e6,
@@ -110,20 +126,15 @@ pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
         ));
     }
     for (mode, run) in latency_rows {
-        table.row(vec![
+        table.row(row(
             format!("{mode}, {LATENCY_MS} ms/page server + 20 ms/page consumer"),
-            count(f(run, "items")),
-            count(f(run, "pages")),
-            figure(f(run, "wall_s")),
-            count(f(run, "items") / f(run, "wall_s")),
-            figure(f(run, "cpu_us") / f(run, "items")),
-            figure(f(run, "baseline_rss_kib") / 1024.0),
-            figure(f(run, "peak_rss_kib") / 1024.0),
-        ]);
+            run,
+        ));
     }
     notes.push(format!(
-        "pagination: RSS growth over {ITEMS} items = {} KiB (peak minus RSS after the first 1,000 items)",
-        count(growth_kib)
+        "pagination: RSS growth over {ITEMS} items (peak minus RSS after the first 1,000 items): {} KiB with .stream(), {} KiB with .pages()",
+        count(growth_kib),
+        count(pages_growth_kib)
     ));
     Ok(Section {
         name: "pagination",
@@ -132,6 +143,8 @@ pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
         data: json!({
             "memory": memory,
             "rss_growth_kib": growth_kib,
+            "memory_pages": whole_pages,
+            "rss_growth_pages_kib": pages_growth_kib,
             "latency_ms_per_page": LATENCY_MS,
             "consumer_us_per_item": WORK_US_PER_ITEM,
             "sequential": sequential,
