@@ -83,7 +83,7 @@ pub fn main(args: &Args) -> Result<()> {
         while let Some(message) = items.try_next().await? {
             black_box(message);
             tally.item()?;
-            if tally.items % PAGE_SIZE as u64 == 0 {
+            if tally.items.is_multiple_of(PAGE_SIZE as u64) {
                 tally.pages += 1;
                 // The consumer's work on a page's worth of items.
                 if !work.is_zero() {
@@ -91,7 +91,7 @@ pub fn main(args: &Args) -> Result<()> {
                 }
             }
         }
-        if tally.items % PAGE_SIZE as u64 != 0 {
+        if !tally.items.is_multiple_of(PAGE_SIZE as u64) {
             tally.pages += 1;
         }
         Ok::<(), anyhow::Error>(())

@@ -369,3 +369,53 @@ pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
         notes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_edit_appends_one_space_and_restores_bytes_and_mtime() {
+        let root = std::env::temp_dir().join(format!("bench-doc-edit-{}", std::process::id()));
+        fs::create_dir_all(root.join("openapi")).unwrap();
+        let original = "paths:\n  /x:\n    get:\n      description: |\n        block\n      summary: s\n      description: One line.\n";
+        let path = root.join(DOCUMENT);
+        fs::write(&path, original).unwrap();
+        let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let backup = root.join("backup.yaml");
+        {
+            let _edit = DocumentEdit::apply(&root, backup.clone()).unwrap();
+            let edited = fs::read_to_string(&path).unwrap();
+            assert_eq!(edited, original.replace("One line.\n", "One line. \n"));
+            assert_eq!(fs::read_to_string(&backup).unwrap(), original);
+        }
+        assert_eq!(fs::read_to_string(&path).unwrap(), original);
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), old);
+        assert!(!backup.exists(), "the backup is removed once restored");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn unit_durations_name_build_script_runs_and_sort_longest_first() {
+        let units: Vec<Value> = serde_json::from_str(
+            r#"[{"name":"botpress","target":"","mode":"todo","duration":21.5},
+                {"name":"botpress","target":" build-script","mode":"todo","duration":3.25},
+                {"name":"botpress","target":"","mode":"run-custom-build","duration":4.0}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            unit_durations(&units),
+            vec![
+                ("botpress".to_string(), 21.5),
+                ("botpress (build script run)".to_string(), 4.0),
+                ("botpress (build-script)".to_string(), 3.25),
+            ]
+        );
+    }
+}

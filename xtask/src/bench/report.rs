@@ -190,7 +190,7 @@ pub fn count(x: f64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -293,4 +293,33 @@ pub fn finish(sections: &[Section], quick: bool, json_path: &Path) -> Result<()>
         .with_context(|| format!("writing {}", json_path.display()))?;
     println!("Written: {}", json_path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_table_aligns_words_left_and_figures_right() {
+        let mut t = Table::new("T", &["client", "req/s"]);
+        t.row(vec!["sdk".into(), count(25927.4)]);
+        t.row(vec!["node".into(), count(773.0)]);
+        assert_eq!(
+            t.markdown(),
+            "### T\n\n| client | req/s  |\n|--------|--------|\n| sdk    | 25,927 |\n| node   |    773 |\n"
+        );
+    }
+
+    #[test]
+    fn targets_judge_pass_and_short_and_keep_the_goal_as_written() {
+        let pass = Target::at_least("a", 0.95, 0.9, "×");
+        assert_eq!((pass.goal.as_str(), pass.status), ("≥ 0.9×", Status::Pass));
+        let short = Target::at_most("b", 61.0, 60.0, " s");
+        assert_eq!(
+            (short.measured.as_str(), short.status),
+            ("61.0 s", Status::Short)
+        );
+        assert_eq!(count(-1234567.0), "-1,234,567");
+        assert_eq!(figure(0.5254), "0.525");
+    }
 }
