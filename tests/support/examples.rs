@@ -29,12 +29,87 @@ pub struct Operation {
 }
 
 impl Spec {
+    /// Our document, `openapi/botpress.yaml`.
     pub fn load() -> Self {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/botpress.yaml");
-        let text = std::fs::read_to_string(path).expect("read document");
+        Self::from_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/openapi/botpress.yaml"
+        )))
+    }
+
+    /// A document in YAML or JSON.
+    pub fn from_file(path: &std::path::Path) -> Self {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         Self {
-            doc: serde_yaml::from_str(&text).expect("document parses"),
+            doc: serde_yaml::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display())),
         }
+    }
+
+    /// The operation a request goes to: `method` and the raw (percent-encoded) `path` matched
+    /// against the path templates (`{param}` is one non-empty segment); the template with
+    /// the most literal segments wins (`/v1/files/search` over `/v1/files/{id}`).
+    pub fn route(&self, method: &str, path: &str) -> Option<Operation> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.operations()
+            .into_iter()
+            .filter(|o| o.method.eq_ignore_ascii_case(method))
+            .filter_map(|o| {
+                let template: Vec<&str> = o.path.split('/').collect();
+                if template.len() != segments.len() {
+                    return None;
+                }
+                let mut literal = 0;
+                for (t, s) in template.iter().zip(&segments) {
+                    if t.starts_with('{') && t.ends_with('}') {
+                        if s.is_empty() {
+                            return None;
+                        }
+                    } else if t == s {
+                        literal += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literal, o))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, o)| o)
+    }
+
+    /// The operation object of `id` (`None` when the document lacks it) with its path item.
+    fn operation_object(&self, id: &str) -> Option<(&Value, &Value)> {
+        self.doc["paths"].as_object()?.values().find_map(|item| {
+            item.as_object()?
+                .values()
+                .find(|op| op["operationId"] == id)
+                .map(|op| (item, op))
+        })
+    }
+
+    /// Whether the document has operation `id`.
+    pub fn has(&self, id: &str) -> bool {
+        self.operation_object(id).is_some()
+    }
+
+    /// The parameters of operation `id` (path-level and operation-level, `$ref`s resolved).
+    pub fn parameters(&self, id: &str) -> Vec<Value> {
+        let Some((item, op)) = self.operation_object(id) else {
+            return Vec::new();
+        };
+        [&item["parameters"], &op["parameters"]]
+            .into_iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .map(|p| self.resolve(p).clone())
+            .collect()
+    }
+
+    /// The request body of operation `id`, `$ref` resolved, if it declares one.
+    pub fn request_body(&self, id: &str) -> Option<Value> {
+        let (_, op) = self.operation_object(id)?;
+        op.get("requestBody").map(|b| self.resolve(b).clone())
     }
 
     pub fn operations(&self) -> Vec<Operation> {
@@ -67,7 +142,8 @@ impl Spec {
             .unwrap_or_else(|| panic!("no operation {id} in the document"))
     }
 
-    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+    /// `schema` itself, or what its `$ref` points at.
+    pub fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => self
                 .doc

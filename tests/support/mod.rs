@@ -1,7 +1,11 @@
-//! Shared test support: a recording HTTP server and a fault-injecting server on loopback, and response examples
-//! synthesised from the OpenAPI document.
+//! Shared test support: a recording HTTP server (and proxy) and a fault-injecting server on
+//! loopback, response examples and routing synthesised from the OpenAPI document, the pinned
+//! Node tools, Prism, and the operation inventory for coverage gates.
 #![allow(dead_code)]
 
+pub mod coverage;
 pub mod examples;
 pub mod faults;
+pub mod node;
+pub mod prism;
 pub mod recorder;

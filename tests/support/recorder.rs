@@ -1,5 +1,7 @@
 //! A recording mock server on 127.0.0.1: every request is recorded byte for byte (method,
-//! raw path and query, headers in order, body) and answered with the next queued response.
+//! raw path and query, headers in order, body) and answered with the next queued response,
+//! or, as a proxy ([`Recorder::proxy`]), forwarded to an upstream server whose answer is
+//! recorded too and passed back.
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
@@ -22,6 +24,27 @@ pub struct Recorded {
     /// Header names (lowercase) and values, in wire order.
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// In proxy mode: the upstream's answer.
+    pub response: Option<Forwarded>,
+}
+
+/// The upstream's answer to a proxied request.
+#[derive(Clone, Debug)]
+pub struct Forwarded {
+    pub status: u16,
+    /// Header names (lowercase) and values.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Forwarded {
+    /// The value of header `name` (first one).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Recorded {
@@ -36,6 +59,16 @@ impl Recorded {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The query string (without `?`), empty when there is none.
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+
+    /// The path (still percent-encoded), without the query.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
     }
 
     /// The body parsed as JSON (panics with the raw body if it is not JSON).
@@ -71,6 +104,8 @@ impl Canned {
 struct Shared {
     requests: Vec<Recorded>,
     queue: VecDeque<Canned>,
+    /// Proxy mode: the upstream base URL and the client forwarding to it.
+    upstream: Option<(String, reqwest::Client)>,
 }
 
 /// The running server; dropped with the test's runtime.
@@ -83,7 +118,25 @@ pub struct Recorder {
 impl Recorder {
     /// Starts a server on a free loopback port.
     pub async fn start() -> Self {
-        let shared = Arc::new(Mutex::new(Shared::default()));
+        Self::start_with(Shared::default()).await
+    }
+
+    /// Starts a recording proxy to `upstream` (a base URL such as `http://127.0.0.1:4010`) on a
+    /// free loopback port: requests are forwarded unchanged (raw target, headers, body) and
+    /// the upstream's answer is recorded in [`Recorded::response`] and passed back.
+    pub async fn proxy(upstream: &str) -> Self {
+        Self::start_with(Shared {
+            upstream: Some((
+                upstream.trim_end_matches('/').to_string(),
+                reqwest::Client::new(),
+            )),
+            ..Shared::default()
+        })
+        .await
+    }
+
+    async fn start_with(shared: Shared) -> Self {
+        let shared = Arc::new(Mutex::new(shared));
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -132,7 +185,12 @@ async fn handle(State(shared): State<Arc<Mutex<Shared>>>, request: Request<Body>
             })
             .collect(),
         body,
+        response: None,
     };
+    let upstream = shared.lock().unwrap().upstream.clone();
+    if let Some((base, client)) = upstream {
+        return forward(&shared, recorded, &base, &client).await;
+    }
     let canned = {
         let mut shared = shared.lock().unwrap();
         shared.requests.push(recorded);
@@ -148,4 +206,66 @@ async fn handle(State(shared): State<Arc<Mutex<Shared>>>, request: Request<Body>
         response = response.header(n, v);
     }
     response.body(Body::from(canned.body)).unwrap()
+}
+
+/// Headers the proxy does not copy (connection-level, or recomputed by the HTTP stack).
+const HOP_BY_HOP: &[&str] = &[
+    "host",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+];
+
+async fn forward(
+    shared: &Mutex<Shared>,
+    mut recorded: Recorded,
+    base: &str,
+    client: &reqwest::Client,
+) -> Response {
+    let method = reqwest::Method::from_bytes(recorded.method.as_bytes()).expect("method");
+    let mut request = client.request(method, format!("{base}{}", recorded.target));
+    for (n, v) in &recorded.headers {
+        if !HOP_BY_HOP.contains(&n.as_str()) {
+            request = request.header(n, v);
+        }
+    }
+    if !recorded.body.is_empty() {
+        request = request.body(recorded.body.clone());
+    }
+    let forwarded = match request.send().await {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let headers = answer
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into(),
+                    )
+                })
+                .collect();
+            let body = answer.bytes().await.unwrap_or_default();
+            Forwarded {
+                status,
+                headers,
+                body,
+            }
+        }
+        Err(e) => Forwarded {
+            status: 598,
+            headers: vec![],
+            body: Bytes::from(format!("upstream unreachable: {e}")),
+        },
+    };
+    recorded.response = Some(forwarded.clone());
+    shared.lock().unwrap().requests.push(recorded);
+    let mut response = Response::builder().status(StatusCode::from_u16(forwarded.status).unwrap());
+    for (n, v) in &forwarded.headers {
+        if !HOP_BY_HOP.contains(&n.as_str()) {
+            response = response.header(n, v);
+        }
+    }
+    response.body(Body::from(forwarded.body)).unwrap()
 }

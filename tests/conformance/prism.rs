@@ -1,0 +1,270 @@
+//! Judge 1: every case of [`crate::cases`] through the SDK, via a recording proxy, to Prism in
+//! error mode serving one OpenAPI document (ours, the vendor's merged export, or a mutated
+//! copy of ours).
+//!
+//! Per case, the request must:
+//! - be one request that routes (method and path template) to the case's operation in our
+//!   document and in the served one;
+//! - use only query parameters the served document declares for that operation (Prism does
+//!   not flag undeclared query parameters, so this is checked here: dotted `tags.k` names
+//!   need an object-valued `tags`);
+//! - get a 2xx from Prism with no `sl-violations` header, and its generated response must
+//!   decode with the SDK.
+//!
+//! The one listed exception ([`DELETE_BODY`]): the official client sends `{}` with
+//! `Content-Type: application/json` on DELETE, while the documents declare no DELETE body,
+//! so Prism answers 415. The real service accepts it and the SDK follows the official
+//! client. It is checked precisely: the 415 must carry exactly that one violation, and the
+//! same request replayed without its body must pass with no violation at all (so the path,
+//! query and headers are still validated).
+use std::{collections::BTreeSet, path::Path, time::Instant};
+
+use botpress::{Client, Identity, transport::Transport};
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::{
+    cases::{self, Docs},
+    support::{
+        examples::Spec,
+        node::NodeTools,
+        prism::Prism,
+        recorder::{Recorded, Recorder},
+    },
+};
+
+/// The token the judge calls with (Prism checks that a bearer token is present).
+pub const TOKEN: &str = "bp_pat_conformance";
+/// The bot the judge calls as (`x-bot-id`, required by the documents).
+pub const BOT: &str = "bot_01HXYZ";
+
+/// The listed exception, with its reason.
+pub const DELETE_BODY: &str = "DELETE sends `{}` (Content-Type: application/json) like the official client \
+     @botpress/client 1.45.0, and the real service accepts it; the documents declare no DELETE request body, \
+     so Prism answers 415 \"No supported content types, but request included a non-empty body\". Accepted only \
+     when that is the only violation and the bodyless replay of the same request is clean.";
+
+/// Which cases a run sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    /// Our document (or a mutated copy): every case.
+    Ours,
+    /// The vendor's export: the [`Docs::Both`] cases.
+    Vendor,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One line per failed check: `opId [case]: what`.
+    pub failures: Vec<String>,
+    /// Operations with cases, none of which failed.
+    pub covered: BTreeSet<String>,
+    /// Cases that passed under the listed exception.
+    pub exceptions: Vec<String>,
+    /// Cases sent.
+    pub cases: usize,
+    /// Seconds: Prism start-up, then the cases.
+    pub startup_secs: f64,
+    pub cases_secs: f64,
+}
+
+/// Starts Prism on `document` and runs the cases against it.
+pub async fn run(tools: &NodeTools, document: &Path, served: Served, label: &str) -> Report {
+    let started = Instant::now();
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{label}.log"));
+    let prism = Prism::start(tools, document, &log);
+    let startup_secs = started.elapsed().as_secs_f64();
+    let proxy = Recorder::proxy(&prism.base_url).await;
+    let client = Client::new_with_client(
+        &proxy.base_url,
+        reqwest::Client::new(),
+        Transport::new(Identity::new().token(TOKEN).bot_id(BOT)),
+    );
+    let ours = Spec::load();
+    let served_spec = Spec::from_file(document);
+    let replay = reqwest::Client::new();
+    let mut report = Report {
+        startup_secs,
+        ..Report::default()
+    };
+    let started = Instant::now();
+    let mut failed = BTreeSet::new();
+    for case in cases::all() {
+        if served == Served::Vendor && case.docs != Docs::Both {
+            continue;
+        }
+        report.cases += 1;
+        let label = format!("{} [{}]", case.op, case.name);
+        let sent = (case.run)(&client).await;
+        let requests = proxy.take();
+        let failures_before = report.failures.len();
+        let [request] = requests.as_slice() else {
+            report.failures.push(format!(
+                "{label}: {} requests sent, expected 1",
+                requests.len()
+            ));
+            failed.insert(case.op.to_string());
+            continue;
+        };
+        check_route(&mut report, &label, case.op, request, &ours, &served_spec);
+        check_query(&mut report, &label, case.op, request, &served_spec);
+        let response = request.response.as_ref().expect("proxied");
+        let violations = response.header("sl-violations");
+        let bodyless_delete = request.method == "DELETE"
+            && request.body.as_ref() == b"{}"
+            && served_spec.request_body(case.op).is_none();
+        if bodyless_delete {
+            check_delete_exception(&mut report, &label, request, &prism.base_url, &replay).await;
+        } else {
+            if let Some(v) = violations {
+                report
+                    .failures
+                    .push(format!("{label}: Prism reports violations: {v}"));
+            }
+            if !(200..300).contains(&response.status) {
+                report.failures.push(format!(
+                    "{label}: Prism answered {} (expected 2xx): {}",
+                    response.status,
+                    String::from_utf8_lossy(&response.body)
+                ));
+            } else if let Err(e) = &sent.result {
+                report.failures.push(format!(
+                    "{label}: the SDK did not decode Prism's {} response: {e}\n    body: {}",
+                    response.status,
+                    String::from_utf8_lossy(&response.body)
+                ));
+            }
+        }
+        report.covered.insert(case.op.to_string());
+        if report.failures.len() > failures_before {
+            failed.insert(case.op.to_string());
+        }
+    }
+    report.covered.retain(|op| !failed.contains(op));
+    report.cases_secs = started.elapsed().as_secs_f64();
+    report
+}
+
+fn check_route(
+    report: &mut Report,
+    label: &str,
+    op: &str,
+    request: &Recorded,
+    ours: &Spec,
+    served: &Spec,
+) {
+    for (which, spec) in [("our document", ours), ("the served document", served)] {
+        match spec.route(&request.method, request.path()) {
+            Some(o) if o.id == op => {}
+            Some(o) => report.failures.push(format!(
+                "{label}: `{}` routes to {} in {which}, expected {op}",
+                request.line(),
+                o.id
+            )),
+            None => report.failures.push(format!(
+                "{label}: `{}` matches no operation of {which}",
+                request.line()
+            )),
+        }
+    }
+}
+
+/// Every query parameter sent must be declared (in the query) by the served document.
+fn check_query(report: &mut Report, label: &str, op: &str, request: &Recorded, served: &Spec) {
+    let declared: Vec<Value> = served
+        .parameters(op)
+        .into_iter()
+        .filter(|p| p["in"] == "query")
+        .collect();
+    let mut seen = BTreeSet::new();
+    for pair in request.query().split('&').filter(|p| !p.is_empty()) {
+        let raw = pair.split_once('=').map_or(pair, |(k, _)| k);
+        let name = percent_decode_str(raw).decode_utf8_lossy().into_owned();
+        let (base, dotted) = match name.split_once('.') {
+            Some((base, _)) => (base.to_string(), true),
+            None => (name.clone(), false),
+        };
+        if !seen.insert((base.clone(), dotted)) {
+            continue;
+        }
+        match declared.iter().find(|p| p["name"] == base.as_str()) {
+            None => report.failures.push(format!(
+                "{label}: query parameter `{base}` (sent as `{raw}`) is not declared by the served \
+                 document for {op} (it declares: {})",
+                declared
+                    .iter()
+                    .filter_map(|p| p["name"].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Some(p) => {
+                let schema = served.resolve(&p["schema"]);
+                let object = matches!(
+                    schema.get("type").and_then(Value::as_str),
+                    None | Some("object")
+                );
+                if dotted && !object {
+                    report.failures.push(format!(
+                        "{label}: query parameter `{base}` is sent with dotted keys (`{raw}`) but is \
+                         not object-valued in the served document"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+async fn check_delete_exception(
+    report: &mut Report,
+    label: &str,
+    request: &Recorded,
+    prism: &str,
+    replay: &reqwest::Client,
+) {
+    let response = request.response.as_ref().expect("proxied");
+    let violations: Value = response
+        .header("sl-violations")
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or(Value::Null);
+    let only_body = violations.as_array().is_some_and(|v| {
+        v.len() == 1
+            && v[0]["code"] == 415
+            && v[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("request included a non-empty body"))
+    });
+    if response.status != 415 || !only_body {
+        report.failures.push(format!(
+            "{label}: DELETE with `{{}}`: expected exactly Prism's 415 for the body, got {} with \
+             violations {violations}",
+            response.status
+        ));
+        return;
+    }
+    let mut again = replay.delete(format!("{prism}{}", request.target));
+    for (n, v) in &request.headers {
+        if !["host", "content-type", "content-length"].contains(&n.as_str()) {
+            again = again.header(n, v);
+        }
+    }
+    match again.send().await {
+        Ok(answer)
+            if answer.status().is_success() && !answer.headers().contains_key("sl-violations") =>
+        {
+            report.exceptions.push(format!(
+                "{label}: 415 for the `{{}}` body only; bodyless replay {} with no violation",
+                answer.status().as_u16()
+            ));
+        }
+        Ok(answer) => report.failures.push(format!(
+            "{label}: the bodyless replay of `{}` got {} with violations {:?}",
+            request.line(),
+            answer.status(),
+            answer.headers().get("sl-violations")
+        )),
+        Err(e) => report
+            .failures
+            .push(format!("{label}: bodyless replay failed: {e}")),
+    }
+}
