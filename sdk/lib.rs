@@ -2,17 +2,20 @@
 //! and Tables (`/v1/tables`).
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod client;
 pub mod config;
 pub mod error;
 pub mod generated;
-pub mod helper_error;
+pub mod get_or_create;
+mod helper_error;
 pub mod nullable;
 pub mod pacing;
 pub mod paginate;
 pub mod prelude;
 pub mod query;
 pub mod retry;
+pub mod state;
 pub mod trace;
 pub mod transport;
 pub mod wire;
@@ -21,10 +24,10 @@ pub use client::ClientBuilder;
 pub use config::ConfigError;
 pub use error::{Error, ErrorExt, ErrorKind, Result};
 pub use generated::{Client, builder};
-pub use helper_error::{HelperError, HelperResult};
 pub use nullable::Nullable;
 pub use pacing::Pacing;
 pub use retry::RetryPolicy;
+pub use state::TypedState;
 pub use transport::Identity;
 
 /// Request and response types of every operation, generated from `openapi/botpress.yaml`.

@@ -10,7 +10,7 @@
 //! ```no_run
 //! use botpress::paginate::Paginate;
 //! use futures::TryStreamExt;
-//! # async fn demo(client: &botpress::Client) -> Result<(), botpress::HelperError> {
+//! # async fn demo(client: &botpress::Client) -> botpress::Result<()> {
 //! // Every conversation tagged `topic=billing`, 50 per request, at most 500 in total,
 //! // the next page requested while the current one is consumed.
 //! let conversations: Vec<_> = client
@@ -41,7 +41,8 @@
 //!   (deduplicated by [`Paginate::item_key`]: the item's `id`, or its value for strings);
 //! - an empty page that still has a next cursor is followed;
 //! - a cursor that comes back a second time ends the traversal with
-//!   [`HelperError::Pagination`] instead of looping forever.
+//!   an [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) error instead of
+//!   looping forever.
 use std::collections::{HashSet, VecDeque};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -52,11 +53,11 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
 
 use crate::generated::builder;
-use crate::helper_error::{HelperError, HelperResult};
+use crate::helper_error::invalid_input;
 use crate::types;
 
 /// The result of fetching one page.
-pub type PageResult<P> = HelperResult<P>;
+pub type PageResult<P> = crate::Result<P>;
 
 /// A list operation's builder that can walk all pages. Implemented for every generated list
 /// builder (`botpress::builder::ListConversations`, …, `FindTableRows`) from the table
@@ -114,9 +115,7 @@ impl<P> InFlight<P> {
             Self::Spawned(handle) => handle.poll_unpin(cx).map(|joined| match joined {
                 Ok(result) => result,
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => Err(HelperError::Api(Box::new(
-                    progenitor_client::Error::Custom(format!("page request task stopped: {e}")),
-                ))),
+                Err(e) => Err(invalid_input(format!("the page request task stopped: {e}"))),
             }),
         }
     }
@@ -148,7 +147,7 @@ pub struct Pages<B: Paginate> {
     in_flight: Option<InFlight<B::Page>>,
     seen: HashSet<B::Cursor>,
     /// An error to report after the page that revealed it.
-    pending_error: Option<HelperError>,
+    pending_error: Option<crate::Error>,
     /// Stop requesting once this many items were received.
     limit: Option<u64>,
     received: u64,
@@ -207,9 +206,9 @@ impl<B: Paginate> Pages<B> {
         self.next = match B::next_cursor(page) {
             None => Next::Done,
             Some(cursor) if !self.seen.insert(cursor.clone()) => {
-                self.pending_error = Some(HelperError::Pagination(format!(
-                    "the service returned the cursor {cursor:?} a second time; \
-                     following it would loop forever"
+                self.pending_error = Some(invalid_input(format!(
+                    "pagination stopped: the service returned the cursor {cursor:?} a second \
+                     time; following it would loop forever"
                 )));
                 Next::Done
             }
@@ -222,7 +221,7 @@ impl<B: Paginate> Pages<B> {
 }
 
 impl<B: Paginate + Unpin> Stream for Pages<B> {
-    type Item = HelperResult<B::Page>;
+    type Item = crate::Result<B::Page>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -284,7 +283,7 @@ impl<B: Paginate + Unpin> Stream for Items<B>
 where
     B::Item: Unpin,
 {
-    type Item = HelperResult<B::Item>;
+    type Item = crate::Result<B::Item>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -356,7 +355,7 @@ macro_rules! cursor_list {
                 }
                 fn fetch(self) -> BoxFuture<'static, PageResult<$page>> {
                     Box::pin(self.send_owned().map(|r| {
-                        r.map(progenitor_client::ResponseValue::into_inner).map_err(HelperError::from)
+                        r.map(progenitor_client::ResponseValue::into_inner).map_err(crate::Error::from)
                     }))
                 }
             }
@@ -391,7 +390,7 @@ macro_rules! offset_list {
                 }
                 fn fetch(self) -> BoxFuture<'static, PageResult<$page>> {
                     Box::pin(self.send_owned().map(|r| {
-                        r.map(progenitor_client::ResponseValue::into_inner).map_err(HelperError::from)
+                        r.map(progenitor_client::ResponseValue::into_inner).map_err(crate::Error::from)
                     }))
                 }
             }
