@@ -316,7 +316,10 @@ pub fn update_metadata(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
                 .collect::<Vec<_>>()
         );
     }
-    match b.expires_at.as_ref().map(|e| e.as_option().copied()) {
+    match req
+        .tri_state("expiresAt")
+        .map(|_| b.expires_at.as_ref().and_then(|e| e.as_option().copied()))
+    {
         Some(Some(at)) => doc["expiresAt"] = json!(check_expiry(at)?),
         Some(None) => {
             doc.as_object_mut().map(|o| o.remove("expiresAt"));

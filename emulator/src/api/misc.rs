@@ -16,11 +16,10 @@ pub fn configure_integration(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiErr
     let mut doc = docs
         .get("integration_config", integration)?
         .unwrap_or_else(|| json!({}));
-    if let Some(identifier) = &b.identifier {
-        doc["identifier"] = json!(identifier.as_option());
-    }
-    if let Some(sandbox) = &b.sandbox_identifiers {
-        doc["sandboxIdentifiers"] = json!(sandbox.as_option());
+    for field in ["identifier", "sandboxIdentifiers"] {
+        if let Some(value) = req.tri_state(field) {
+            doc[field] = value.cloned().unwrap_or(Value::Null);
+        }
     }
     if let Some(schedule) = &b.schedule_register_call {
         doc["scheduleRegisterCall"] = json!(schedule.to_string());

@@ -61,6 +61,13 @@ impl Req {
         self.query.get(name).and_then(Value::as_str)
     }
 
+    /// A top-level field of the raw body as a tri-state: `None` absent, `Some(None)` an explicit
+    /// `null`, `Some(Some(value))` a value. (Decoding into the generated types folds `null`
+    /// into absent; the wire gives `null` its own meaning on some fields.)
+    pub fn tri_state(&self, name: &str) -> Option<Option<&Value>> {
+        self.body.get(name).map(|v| (!v.is_null()).then_some(v))
+    }
+
     /// Whether the raw body has this top-level field (absent vs. present-and-empty).
     pub fn has_field(&self, name: &str) -> bool {
         self.body.get(name).is_some()

@@ -2,7 +2,7 @@
 //! patch merges payload keys shallowly, get-or-set creates only when missing, and an `expiry`
 //! (ms) makes the state expire `expiry` ms after its last write (`expiresAt`).
 
-use botpress::{Nullable, types};
+use botpress::types;
 use chrono::{Duration, Utc};
 use serde_json::{Map, Value, json};
 
@@ -80,8 +80,9 @@ fn apply_expiry(doc: &mut Value, expiry: Option<Option<i64>>) {
     }
 }
 
-fn nullable_expiry(e: &Option<Nullable<i64>>) -> Option<Option<i64>> {
-    e.as_ref().map(|n| n.as_option().copied())
+/// The request's `expiry` as a tri-state (absent, `null`, milliseconds).
+fn requested_expiry(req: &Req) -> Option<Option<i64>> {
+    req.tri_state("expiry").map(|v| v.and_then(Value::as_i64))
 }
 
 fn new_state(req: &Req, payload: Map<String, Value>) -> Value {
@@ -127,7 +128,7 @@ pub fn set(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         }
         None => new_state(req, payload),
     };
-    apply_expiry(&mut doc, nullable_expiry(&b.expiry));
+    apply_expiry(&mut doc, requested_expiry(req));
     save(docs, req, &doc)?;
     Ok(json!({ "state": doc }))
 }
@@ -152,7 +153,7 @@ pub fn patch(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         payload.insert(k, v);
     }
     doc["updatedAt"] = json!(ids::now());
-    apply_expiry(&mut doc, nullable_expiry(&b.expiry));
+    apply_expiry(&mut doc, requested_expiry(req));
     save(docs, req, &doc)?;
     Ok(json!({ "state": doc }))
 }
@@ -166,7 +167,7 @@ pub fn get_or_set(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     }
     check_owner(docs, req)?;
     let mut doc = new_state(req, b.payload);
-    apply_expiry(&mut doc, nullable_expiry(&b.expiry));
+    apply_expiry(&mut doc, requested_expiry(req));
     save(docs, req, &doc)?;
     Ok(json!({ "state": doc, "meta": { "cached": false } }))
 }

@@ -135,9 +135,9 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let id = req.path("id");
     let mut doc = find(docs, id)?;
     merge_map(&mut doc, "tags", &b.tags);
-    for (field, value) in [("name", &b.name), ("pictureUrl", &b.picture_url)] {
-        match value.as_ref().map(|v| v.as_option()) {
-            Some(Some(v)) => doc[field] = json!(v),
+    for field in ["name", "pictureUrl"] {
+        match req.tri_state(field) {
+            Some(Some(v)) => doc[field] = v.clone(),
             Some(None) => {
                 doc.as_object_mut().map(|o| o.remove(field));
             }
