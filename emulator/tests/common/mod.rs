@@ -32,9 +32,12 @@ pub struct Answer {
 impl Api {
     /// Starts an emulator with `config`, the test token and response validation.
     pub async fn start(config: Config) -> Api {
-        let emulator = spawn(config.token(TOKEN).validate_responses(true))
-            .await
-            .expect("emulator starts");
+        Self::start_with(config.validate_responses(true)).await
+    }
+
+    /// Starts an emulator with `config` as given and the test token.
+    pub async fn start_with(config: Config) -> Api {
+        let emulator = spawn(config.token(TOKEN)).await.expect("emulator starts");
         Api {
             emulator,
             http: reqwest::Client::new(),
