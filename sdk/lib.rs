@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod generated;
 pub mod get_or_create;
 mod helper_error;
