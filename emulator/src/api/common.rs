@@ -60,8 +60,13 @@ pub fn discriminator_matches(
     }
 }
 
-/// Sorts by a string field (ISO timestamps sort as text), ties kept in creation order.
+/// Sorts by a string field (ISO timestamps sort as text). `items` come in creation order;
+/// ties keep it (ascending) or reverse it (descending), so that most recent comes first even
+/// within one millisecond.
 pub fn sort_by_field(items: &mut [Value], field: &str, descending: bool) {
+    if descending {
+        items.reverse();
+    }
     items.sort_by(|a, b| {
         let (x, y) = (
             a[field].as_str().unwrap_or_default(),

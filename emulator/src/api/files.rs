@@ -260,6 +260,10 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         .unwrap_or("createdAt")
         .to_string();
     let descending = req.query_str("sortDirection").unwrap_or("desc") == "desc";
+    if descending {
+        // Ties in reverse creation order (see `sort_by_field`).
+        out.reverse();
+    }
     out.sort_by(|a, b| {
         let ord = match field.as_str() {
             "size" => a["size"].as_i64().cmp(&b["size"].as_i64()),
