@@ -105,8 +105,22 @@ impl Document {
             Some(v) => bail!("{shown}: `openapi: {v}`: only OpenAPI 3.0.x documents are supported"),
             None => bail!("{shown}: not an OpenAPI document: no `openapi: 3.0.x` version field"),
         }
-        serde_yaml::from_str::<openapiv3::OpenAPI>(text)
-            .map_err(|e| anyhow!("{shown}: not a valid OpenAPI 3.0 document: {e}"))?;
+        if let Err(e) = serde_yaml::from_str::<openapiv3::OpenAPI>(text) {
+            // serde's untagged enums (`$ref` or inline) lose the place of the error: narrow it
+            // down part by part.
+            return Err(match structure_error(&root) {
+                Some((keys, message)) => {
+                    let line = key_line(text, &keys)
+                        .map(|l| format!(" (line {l})"))
+                        .unwrap_or_default();
+                    anyhow!(
+                        "{shown}: not a valid OpenAPI 3.0 document: at {}{line}: {message}",
+                        keys.join(".")
+                    )
+                }
+                None => anyhow!("{shown}: not a valid OpenAPI 3.0 document: {e}"),
+            });
+        }
         Ok(Self {
             path: path.to_path_buf(),
             root,
@@ -208,6 +222,106 @@ impl Document {
                 .map(|s| (status, s))
         }))
     }
+}
+
+/// Deserializes `value` as `T`, or as a `$ref` when it is one: the error message if neither.
+fn check<T: serde::de::DeserializeOwned>(value: &Value) -> Option<String> {
+    if value.get("$ref").is_some() {
+        return serde_json::from_value::<openapiv3::ReferenceOr<T>>(value.clone())
+            .err()
+            .map(|e| e.to_string());
+    }
+    serde_json::from_value::<T>(value.clone())
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// A check of one kind of OpenAPI object.
+type Check = fn(&Value) -> Option<String>;
+
+/// The first part of `root` that is not valid OpenAPI 3.0: its key path and the error.
+fn structure_error(root: &Value) -> Option<(Vec<String>, String)> {
+    let at = |keys: &[&str], message: String| {
+        Some((keys.iter().map(|k| k.to_string()).collect(), message))
+    };
+    let empty = serde_json::Map::new();
+    let entries = |v: Option<&Value>| v.and_then(Value::as_object).unwrap_or(&empty).clone();
+    for (path, item) in entries(root.get("paths")) {
+        for method in METHODS {
+            let Some(op) = item.get(*method) else {
+                continue;
+            };
+            let params = op.get("parameters").and_then(Value::as_array);
+            for (i, param) in params.into_iter().flatten().enumerate() {
+                if let Some(e) = check::<openapiv3::Parameter>(param) {
+                    return at(&["paths", &path, method, "parameters", &i.to_string()], e);
+                }
+            }
+            if let Some(e) = op
+                .get("requestBody")
+                .and_then(check::<openapiv3::RequestBody>)
+            {
+                return at(&["paths", &path, method, "requestBody"], e);
+            }
+            if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                for (status, response) in responses {
+                    if let Some(e) = check::<openapiv3::Response>(response) {
+                        return at(&["paths", &path, method, "responses", status], e);
+                    }
+                }
+            }
+            if let Some(e) = op.get("responses").and_then(check::<openapiv3::Responses>) {
+                return at(&["paths", &path, method, "responses"], e);
+            }
+            if let Some(e) = check::<openapiv3::Operation>(op) {
+                return at(&["paths", &path, method], e);
+            }
+        }
+        if let Some(e) = check::<openapiv3::PathItem>(&item) {
+            return at(&["paths", &path], e);
+        }
+    }
+    let components = root.get("components");
+    let section = |name: &str| entries(components.and_then(|c| c.get(name)));
+    let checks: [(&str, Check); 5] = [
+        ("schemas", check::<openapiv3::Schema>),
+        ("responses", check::<openapiv3::Response>),
+        ("parameters", check::<openapiv3::Parameter>),
+        ("requestBodies", check::<openapiv3::RequestBody>),
+        ("securitySchemes", check::<openapiv3::SecurityScheme>),
+    ];
+    for (kind, check) in checks {
+        for (name, value) in section(kind) {
+            if let Some(e) = check(&value) {
+                return at(&["components", kind, &name], e);
+            }
+        }
+    }
+    None
+}
+
+/// The 1-based line of a block-style YAML key path (`paths./v1/x.get`), found by walking the
+/// text: each key is looked for after the previous one, more indented. Array indexes are
+/// skipped. `None` when not found (e.g. in a JSON document on one line).
+fn key_line(text: &str, keys: &[String]) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut from, mut indent, mut found) = (0usize, None::<usize>, None);
+    for key in keys.iter().filter(|k| k.parse::<usize>().is_err()) {
+        let forms = [
+            format!("{key}:"),
+            format!("'{key}':"),
+            format!("\"{key}\":"),
+        ];
+        let (i, line) = lines.iter().enumerate().skip(from).find(|(_, l)| {
+            let body = l.trim_start();
+            indent.is_none_or(|p| l.len() - body.len() > p)
+                && forms.iter().any(|f| body.starts_with(f.as_str()))
+        })?;
+        indent = Some(line.len() - line.trim_start().len());
+        from = i + 1;
+        found = Some(i + 1);
+    }
+    found
 }
 
 /// The names in a schema's `required` list.

@@ -1,9 +1,6 @@
 //! `cargo xtask`: the developer commands of the `botpress` SDK (see the library docs).
 
-use std::{
-    path::{Path, PathBuf},
-    process::ExitCode,
-};
+use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -62,19 +59,50 @@ enum Cmd {
     },
 }
 
-/// A path given on the command line, made absolute (the commands run from the workspace root).
-fn given(path: Option<PathBuf>, cwd: &Path) -> Option<PathBuf> {
-    path.map(|p| cwd.join(p))
+/// Paths of the command line are relative to where it was run; defaults are relative to the
+/// workspace root, which commands run from (it is only looked for when a default is needed).
+struct Paths {
+    cwd: PathBuf,
+    root: Option<Result<PathBuf>>,
+}
+
+impl Paths {
+    fn new() -> Result<Self> {
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        Ok(Self { cwd, root: None })
+    }
+
+    /// The workspace root, found once; the process moves there so defaults print short.
+    fn root(&mut self) -> Result<PathBuf> {
+        let found = self.root.get_or_insert_with(|| {
+            let root = workspace_root()?;
+            std::env::set_current_dir(&root)
+                .with_context(|| format!("entering {}", root.display()))?;
+            Ok(root)
+        });
+        match found {
+            Ok(p) => Ok(p.clone()),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        }
+    }
+
+    /// `given` (relative to where the command was run) or `default` (relative to the root).
+    fn or_default(&mut self, given: Option<PathBuf>, default: &str) -> Result<PathBuf> {
+        match given {
+            Some(p) => Ok(self.cwd.join(p)),
+            None => {
+                self.root()?;
+                Ok(PathBuf::from(default))
+            }
+        }
+    }
 }
 
 fn run(cli: Cli) -> Result<i32> {
-    let root = workspace_root()?;
-    let cwd = std::env::current_dir().context("reading the current directory")?;
-    std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
+    let mut paths = Paths::new()?;
     match cli.command {
         Cmd::Codegen { check, document } => {
-            let document = given(document, &cwd);
-            let document = document.unwrap_or_else(|| PathBuf::from("openapi/botpress.yaml"));
+            let document = paths.or_default(document, "openapi/botpress.yaml")?;
             codegen::command(&document, check)?;
             Ok(0)
         }
@@ -83,15 +111,12 @@ fn run(cli: Cli) -> Result<i32> {
             document,
             differences,
         } => {
-            let (vendor_dir, document, differences) = (
-                given(vendor_dir, &cwd),
-                given(document, &cwd),
-                given(differences, &cwd),
-            );
+            let document = paths.or_default(document, "openapi/botpress.yaml")?;
+            let differences = paths.or_default(differences, "openapi/DIFFERENCES.md")?;
             let vendor_dir = match vendor_dir {
-                Some(dir) => dir,
+                Some(dir) => paths.cwd.join(dir),
                 None => {
-                    let node = PathBuf::from("tools/node");
+                    let node = paths.root()?.join("tools/node");
                     if let npm::Tools::Absent(reason) = npm::ensure_installed(&node)? {
                         anyhow::bail!(
                             "spec-diff needs node and npm to export the vendor documents: {reason}"
@@ -100,20 +125,16 @@ fn run(cli: Cli) -> Result<i32> {
                     npm::export_vendor(&node)?
                 }
             };
-            spec_diff::command(
-                &vendor_dir,
-                &document.unwrap_or_else(|| PathBuf::from("openapi/botpress.yaml")),
-                &differences.unwrap_or_else(|| PathBuf::from("openapi/DIFFERENCES.md")),
-            )?;
+            spec_diff::command(&vendor_dir, &document, &differences)?;
             Ok(0)
         }
-        Cmd::Test { args } => suite::command(Path::new("."), &args),
+        Cmd::Test { args } => suite::command(&paths.root()?, &args),
         Cmd::Bench {
             quick,
             codegen,
             only,
         } => bench::command(
-            &root,
+            &paths.root()?,
             &bench::Options {
                 quick,
                 codegen,
