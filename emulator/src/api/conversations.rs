@@ -10,7 +10,12 @@ use super::{
     },
     string_map, users,
 };
-use crate::{db::Docs, error::ApiError, ids, query::tags_match};
+use crate::{
+    db::Docs,
+    error::ApiError,
+    ids,
+    query::{self, tags_match},
+};
 
 /// Storage kind of conversations.
 pub const KIND: &str = "conversation";
@@ -112,15 +117,22 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         if !joined {
             continue;
         }
-        let doc = output(docs, doc)?;
-        let count = doc["messageCount"].as_i64().unwrap_or(0);
-        if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
-            continue;
+        if min.is_some() || max.is_some() {
+            let count = docs.count_children(super::messages::KIND, &id)?;
+            if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
+                continue;
+            }
         }
         out.push(doc);
     }
     sort_from_query(&mut out, req);
-    list_response("conversations", out, req)
+    // Message counts only for the page answered.
+    let (page, next) = query::page(out, &req.query, "pageSize")?;
+    let page = page
+        .into_iter()
+        .map(|doc| output(docs, doc))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json!({ "conversations": page, "meta": query::list_meta(next) }))
 }
 
 /// `updateConversation`: tags merge (empty values unset), properties likewise.
