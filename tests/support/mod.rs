@@ -6,6 +6,7 @@
 pub mod coverage;
 pub mod examples;
 pub mod faults;
+pub mod harness;
 pub mod node;
 pub mod prism;
 pub mod recorder;
