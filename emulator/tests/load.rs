@@ -56,11 +56,13 @@ struct Acks {
 
 /// One client's loop: alternately creates a conversation, inserts a row, lists its own
 /// conversations and finds its own rows, until `stop` or the time is up.
-async fn worker(base_url: String, id: usize, until: Instant, stop: Arc<AtomicBool>) -> Acks {
+async fn worker(base_url: String, id: usize, until: Instant, progress: Arc<Progress>) -> Acks {
+    let stop = &progress.stop;
     let client = client(&base_url);
     let mut acks = Acks::default();
     for seq in 0..MAX_OPS_PER_CLIENT {
-        if Instant::now() >= until || stop.load(Ordering::Relaxed) {
+        // Every client makes at least one call of each kind, however slow the machine.
+        if stop.load(Ordering::Relaxed) || (seq >= 4 && Instant::now() >= until) {
             break;
         }
         let tags = json!({"w": id.to_string(), "n": seq.to_string()});
@@ -72,6 +74,7 @@ async fn worker(base_url: String, id: usize, until: Instant, stop: Arc<AtomicBoo
                     Ok(r) => {
                         acks.conversations
                             .insert((id, seq), r.into_inner().conversation.id);
+                        progress.acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(_) => acks.unacknowledged += 1,
                 }
@@ -91,6 +94,7 @@ async fn worker(base_url: String, id: usize, until: Instant, stop: Arc<AtomicBoo
                         assert!(r.errors.is_empty(), "row errors: {:?}", r.errors);
                         assert_eq!(r.rows.len(), 1);
                         acks.rows.insert((id, seq), r.rows[0].id);
+                        progress.acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(_) => acks.unacknowledged += 1,
                 }
@@ -133,12 +137,20 @@ async fn worker(base_url: String, id: usize, until: Instant, stop: Arc<AtomicBoo
     acks
 }
 
-/// Runs `CLIENTS` workers for `duration` (or until `stop`), merging their acknowledgements.
-async fn run_load(base_url: String, duration: Duration, stop: Arc<AtomicBool>) -> Acks {
+/// Shared between the workers and the test: a stop flag and the count of acknowledged writes.
+#[derive(Default)]
+struct Progress {
+    stop: AtomicBool,
+    acked: AtomicUsize,
+}
+
+/// Runs `CLIENTS` workers for `duration` (or until `progress.stop`), merging their
+/// acknowledgements.
+async fn run_load(base_url: String, duration: Duration, progress: Arc<Progress>) -> Acks {
     let until = Instant::now() + duration;
     let mut set = tokio::task::JoinSet::new();
     for id in 0..CLIENTS {
-        set.spawn(worker(base_url.clone(), id, until, stop.clone()));
+        set.spawn(worker(base_url.clone(), id, until, progress.clone()));
     }
     let mut all = Acks::default();
     while let Some(acks) = set.join_next().await {
@@ -277,8 +289,10 @@ async fn concurrent_clients_lose_and_duplicate_nothing() {
         .expect("emulator");
     let url = emulator.base_url();
     create_table(&url).await;
-    let acks = run_load(url.clone(), soak(), Arc::new(AtomicBool::new(false))).await;
-    assert!(acks.conversations.len() >= CLIENTS / 2, "the load ran");
+    let acks = run_load(url.clone(), soak(), Arc::new(Progress::default())).await;
+    assert!(acks.conversations.len() >= CLIENTS, "every client wrote");
+    assert!(acks.rows.len() >= CLIENTS, "every client inserted a row");
+    assert!(acks.reads >= 2 * CLIENTS, "every client read");
     verify(&url, &acks, true).await;
     emulator.shutdown().await;
 
@@ -322,27 +336,31 @@ async fn acknowledged_writes_survive_kill_9() {
     let db = temp_db("kill");
     let (mut child, url) = start_binary(&db);
     create_table(&url).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = tokio::spawn(run_load(url.clone(), soak() * 2, stop.clone()));
-    // Kill in the middle of the load, once writes are flowing.
-    let probe = client(&url);
-    let seen = Arc::new(AtomicUsize::new(0));
-    for _ in 0..600 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        if let Ok(r) = probe.list_conversations().page_size(100).send().await {
-            seen.store(r.into_inner().conversations.len(), Ordering::Relaxed);
-            if seen.load(Ordering::Relaxed) >= 100 {
-                break;
-            }
+    let progress = Arc::new(Progress::default());
+    // The clients run until stopped (bounded by MAX_OPS_PER_CLIENT and an hour).
+    let load = tokio::spawn(run_load(
+        url.clone(),
+        Duration::from_secs(3600),
+        progress.clone(),
+    ));
+    // Kill in the middle of the load: once every client could write, plus half the soak time.
+    for _ in 0..24_000 {
+        if progress.acked.load(Ordering::Relaxed) >= CLIENTS {
+            break;
         }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     tokio::time::sleep(soak() / 2).await;
     child.kill().expect("SIGKILL"); // std's kill sends SIGKILL on Unix
     let status = child.wait().expect("reaped");
     assert!(!status.success(), "killed, not exited: {status:?}");
-    stop.store(true, Ordering::Relaxed);
+    progress.stop.store(true, Ordering::Relaxed);
     let acks = load.await.expect("load task");
     assert!(!acks.conversations.is_empty(), "writes before the kill");
+    assert!(
+        acks.unacknowledged > 0,
+        "the kill came while clients were writing"
+    );
 
     let (mut child, url) = start_binary(&db);
     verify(&url, &acks, false).await;
