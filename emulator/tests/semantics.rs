@@ -174,6 +174,17 @@ async fn messages_count_per_conversation_and_go_with_it() {
         .ok("GET", "/v1/chat/conversations?minMessageCount=3", None, 200)
         .await;
     assert_eq!(ids(&listed, "conversations"), vec![conv.clone()]);
+    let incoming = api
+        .ok(
+            "POST",
+            "/v1/chat/initialize-incoming-message",
+            Some(json!({"userId": u, "conversationId": conv,
+                "message": {"payload": {"text": "in"}, "type": "text", "tags": {}, "discriminateByTags": []}})),
+            200,
+        )
+        .await;
+    assert_eq!(incoming["message"]["direction"], "incoming");
+    assert_eq!(incoming["conversation"]["messageCount"], 4);
     let missing = json!({"payload": {}, "userId": u, "conversationId": "conv_01HZX00000000000000000NONE", "type": "text", "tags": {}});
     assert_error(
         &api.call("POST", "/v1/chat/messages", Some(missing)).await,

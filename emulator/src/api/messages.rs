@@ -39,6 +39,8 @@ pub struct NewMessage<'a> {
     pub origin: Option<String>,
     /// Creation time (imports), else now.
     pub created_at: Option<String>,
+    /// Always `incoming` (initializeIncomingMessage), whoever calls.
+    pub incoming: bool,
 }
 
 /// `incoming` when an integration writes (it relays a user's message), `outgoing` when the bot does.
@@ -61,7 +63,7 @@ pub fn insert(docs: &Docs<'_>, req: &Req, m: NewMessage<'_>) -> Result<Value, Ap
         "updatedAt": now,
         "type": m.type_,
         "payload": m.payload,
-        "direction": direction(req),
+        "direction": if m.incoming { "incoming" } else { direction(req) },
         "userId": m.user_id,
         "conversationId": m.conversation_id,
         "tags": string_map(m.tags),
@@ -119,6 +121,7 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
             tags: &b.tags,
             origin: b.origin.map(|o| o.to_string()),
             created_at: None,
+            incoming: false,
         },
     )?;
     Ok(json!({ "message": message }))
@@ -135,6 +138,7 @@ pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         tags: &b.tags,
         origin: b.origin.map(|o| o.to_string()),
         created_at: None,
+        incoming: false,
     };
     let (message, created) = get_or_insert(docs, req, m, &b.discriminate_by_tags)?;
     Ok(json!({ "message": message, "meta": { "created": created } }))
@@ -239,6 +243,7 @@ pub fn initialize_incoming(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError
             tags: &m.tags,
             origin: m.origin.as_ref().map(|o| o.to_string()),
             created_at: None,
+            incoming: true,
         };
         out["message"] = get_or_insert(docs, req, new, &m.discriminate_by_tags)?.0;
     }
@@ -259,6 +264,7 @@ pub fn import(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
             tags: &m.tags,
             origin: None,
             created_at: Some(ids::timestamp(m.created_at)),
+            incoming: false,
         };
         out.push(get_or_insert(docs, req, new, &m.discriminate_by_tags)?.0);
     }
