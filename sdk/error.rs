@@ -196,13 +196,16 @@ pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<&str> {
 }
 
 /// The kind of a transport failure reported by reqwest.
+///
+/// reqwest reports a response body that could not be read (the connection closed or was reset
+/// before the declared length arrived) as a "decode" error; that is a [`ErrorKind::Network`]
+/// failure, not an [`ErrorKind::InvalidResponse`] (bodies that arrive whole but do not decode
+/// are `InvalidResponsePayload`, classified separately).
 fn transport_kind(e: &reqwest::Error) -> ErrorKind {
     if e.is_connect() {
         ErrorKind::Connect
     } else if e.is_timeout() {
         ErrorKind::Timeout
-    } else if e.is_decode() {
-        ErrorKind::InvalidResponse
     } else if e.is_builder() {
         ErrorKind::InvalidRequest
     } else {

@@ -305,13 +305,8 @@ async fn body_faults_on_get_fail_once_without_status() {
     for (name, fault) in body_faults() {
         let (server, result) = get_after(vec![fault], 1).await;
         let e = result.expect_err(name);
-        // Network or Timeout by the docs; a truncated body is InvalidResponse today (see
-        // faults_errors.rs).
         assert!(
-            matches!(
-                e.kind(),
-                ErrorKind::Network | ErrorKind::Timeout | ErrorKind::InvalidResponse
-            ),
+            matches!(e.kind(), ErrorKind::Network | ErrorKind::Timeout),
             "{name}: {:?} {e:?}",
             e.kind()
         );

@@ -82,10 +82,9 @@ fn maybe_processed() -> Vec<(&'static str, Fault, ErrorKind, Option<u16>)> {
             Some(504),
         ),
         (
-            // Network by the docs; InvalidResponse today (see faults_errors.rs).
             "truncated success body",
             Fault::truncated(201, &ok_body("createMessage")),
-            ErrorKind::InvalidResponse,
+            ErrorKind::Network,
             None,
         ),
     ]
