@@ -16,7 +16,7 @@ use botpress::{
 };
 use serde_json::json;
 use support::{
-    faults::{Fault, FaultServer, RateLimitHeader},
+    faults::{Fault, FaultServer, RateLimitHeader, api_error_body},
     harness::{builder, client, fast_retry, must_finish, ok_body, ok_fault},
 };
 
@@ -281,13 +281,16 @@ async fn a_slow_drip_within_the_timeout_succeeds() {
     assert_eq!(serde_json::to_value(got.into_inner()).unwrap(), body);
 }
 
-/// Faults that break a success response after its status line: the transport has already
-/// handed the response over, so a retry must happen while the body is read. These are
-/// transient for an idempotent `GET` and should be retried.
+/// Faults that break a response after its status line (the body is cut or never comes).
+/// These are transient for an idempotent `GET` and should be retried.
 fn body_faults() -> Vec<(&'static str, Fault)> {
     let body = ok_body("getConversation");
     vec![
         ("truncated success body", Fault::truncated(200, &body)),
+        (
+            "truncated 503 error body",
+            Fault::truncated(503, &api_error_body(503, "Unknown", "overloaded")),
+        ),
         (
             "success body that stalls past the attempt timeout",
             Fault::StallBody {
@@ -316,8 +319,9 @@ async fn body_faults_on_get_fail_once_without_status() {
 }
 
 #[tokio::test]
-#[ignore = "known gap: a GET whose success body breaks (truncated, stalled) is not retried; \
-            the transport returns success responses before their body is read"]
+#[ignore = "known gap: a GET whose body breaks is not retried: success responses are handed \
+            over before their body is read (sdk/transport.rs), and a cut error body is a reqwest \
+            decode error, which sdk/retry.rs retry_failure never retries"]
 async fn body_faults_on_get_are_retried() {
     for (name, fault) in body_faults() {
         let (server, result) = get_after(vec![fault], 2).await;
