@@ -19,7 +19,7 @@
 //! query and headers are still validated).
 use std::{collections::BTreeSet, path::Path, time::Instant};
 
-use botpress::{Client, Identity, transport::Transport};
+use botpress::Client;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
@@ -76,11 +76,12 @@ pub async fn run(tools: &NodeTools, document: &Path, served: Served, label: &str
     let prism = Prism::start(tools, document, &log);
     let startup_secs = started.elapsed().as_secs_f64();
     let proxy = Recorder::proxy(&prism.base_url).await;
-    let client = Client::new_with_client(
-        &proxy.base_url,
-        reqwest::Client::new(),
-        Transport::new(Identity::new().token(TOKEN).bot_id(BOT)),
-    );
+    let client = Client::builder()
+        .base_url(&proxy.base_url)
+        .token(TOKEN)
+        .bot_id(BOT)
+        .build()
+        .expect("client");
     let ours = Spec::load();
     let served_spec = Spec::from_file(document);
     let replay = reqwest::Client::new();
