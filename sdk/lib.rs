@@ -17,6 +17,7 @@ pub mod prelude;
 pub mod query;
 pub mod retry;
 pub mod state;
+pub mod tables;
 pub mod trace;
 pub mod transport;
 pub mod wire;
