@@ -1,0 +1,55 @@
+//! Shared set-up of the examples: a client for `BP_API_URL`/`BP_TOKEN`/`BP_BOT_ID`, or, when
+//! `BP_TOKEN` is unset, for an emulator started in-process.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+/// A connected client, and the embedded emulator when one was started (kept alive).
+pub struct Session {
+    pub client: botpress::Client,
+    _emulator: Option<botpress_emulator::Emulator>,
+}
+
+/// Connects to the service named by the environment, or to an embedded emulator (with a
+/// `demo:echo` action) when `BP_TOKEN` is unset.
+pub async fn connect() -> Result<Session, Box<dyn std::error::Error>> {
+    if std::env::var_os("BP_TOKEN").is_some() {
+        return Ok(Session {
+            client: botpress::Client::from_env()?,
+            _emulator: None,
+        });
+    }
+    let emulator = botpress_emulator::spawn(
+        botpress_emulator::Config::new().action("demo:echo", |input| Ok(input.clone())),
+    )
+    .await?;
+    println!(
+        "BP_TOKEN is unset: using an embedded emulator at {}",
+        emulator.base_url()
+    );
+    let client = botpress::Client::builder()
+        .base_url(emulator.base_url())
+        .token(emulator.token())
+        .bot_id("bot_example")
+        .build()?;
+    Ok(Session {
+        client,
+        _emulator: Some(emulator),
+    })
+}
+
+/// A tags map from pairs.
+pub fn tags<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A JSON object from a `json!` literal.
+pub fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
