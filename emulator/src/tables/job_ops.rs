@@ -20,8 +20,9 @@ use super::FileStore;
 use super::limits::MAX_IMPORT_BYTES;
 use super::schema::{ColType, Columns, RESERVED_NAMES};
 use super::store::{self, RowRec, TableRec, atomic};
-use super::{new_id, now, to_api};
+use super::to_api;
 use crate::error::ApiError;
+use crate::ids::{new_id, now};
 
 /// Progress of a finished job. The service does not document the scale; the emulator uses 100.
 const DONE: f64 = 100.0;
@@ -82,10 +83,11 @@ pub fn import_table(
 ) -> Result<ImportTableResponse, ApiError> {
     let t = store::get(conn, bot_id, table)?;
     let bytes = files.get_file_bytes(conn, bot_id, &body.file_id)?;
-    let outcome = parse_import(&bytes, &t.columns()).and_then(|rows| {
+    let cols = t.columns();
+    let outcome = parse_import(&bytes, &cols).and_then(|rows| {
         atomic(conn, || {
             for (i, row) in rows.iter().enumerate() {
-                if let Err(e) = super::row_ops::insert_row(conn, &t, row, i)? {
+                if let Err(e) = super::row_ops::insert_row(conn, &t, &cols, row, i)? {
                     return Err(ApiError::invalid_payload(e));
                 }
             }

@@ -89,35 +89,6 @@ pub mod limits {
     pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 }
 
-/// A new id with the service's shape: `prefix` + 26 characters of Crockford base32 made of a
-/// millisecond timestamp and randomness (a ULID, as the service's ids look).
-pub(crate) fn new_id(prefix: &str) -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let millis = chrono::Utc::now().timestamp_millis().max(0) as u128;
-    let random: u128 = rand::rng().random::<u128>() & ((1u128 << 80) - 1);
-    let mut value = (millis << 80) | random;
-    let mut chars = [0u8; 26];
-    for c in chars.iter_mut().rev() {
-        *c = ALPHABET[(value & 31) as usize];
-        value >>= 5;
-    }
-    let mut id = String::with_capacity(prefix.len() + 26);
-    id.push_str(prefix);
-    id.extend(chars.iter().map(|&b| b as char));
-    id
-}
-
-/// The current time in the service's timestamp form (`2024-01-01T00:00:00.000Z`).
-pub(crate) fn now() -> String {
-    format_time(chrono::Utc::now())
-}
-
-/// A timestamp in the service's form; the fixed width keeps string order equal to time order.
-pub(crate) fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
 /// Converts a JSON value built by the engine into a generated response type.
 pub(crate) fn to_api<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
@@ -131,34 +102,4 @@ pub(crate) fn to_api<T: serde::de::DeserializeOwned>(
 pub(crate) fn from_api<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(value)
         .map_err(|e| ApiError::invalid_payload(format!("the request body is not valid JSON: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_have_the_service_shape() {
-        let a = new_id("table_");
-        let b = new_id("table_");
-        assert!(a.starts_with("table_"));
-        assert_eq!(a.len(), 32);
-        assert!((28..=36).contains(&a.len()));
-        assert_ne!(a, b);
-        assert!(
-            a[6..]
-                .bytes()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-        );
-    }
-
-    #[test]
-    fn timestamps_have_fixed_width() {
-        let t = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09Z").unwrap();
-        assert_eq!(
-            format_time(t.with_timezone(&chrono::Utc)),
-            "2024-05-06T07:08:09.000Z"
-        );
-        assert_eq!(now().len(), 24);
-    }
 }

@@ -18,9 +18,11 @@ use serde_json::{Map, Value, json};
 
 use super::filter::{self, SqlBuilder, Target};
 use super::limits::{DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT, MAX_ROWS_PER_CALL, MAX_SEARCH};
+use super::schema::Columns;
 use super::store::{self, RowRec, TableRec, atomic};
-use super::{from_api, now, to_api};
+use super::{from_api, to_api};
 use crate::error::ApiError;
+use crate::ids::now;
 
 /// `getTableRow`: one row by id.
 pub fn get_table_row(
@@ -44,11 +46,12 @@ pub fn create_table_rows(
     body: CreateTableRowsBody,
 ) -> Result<CreateTableRowsResponse, ApiError> {
     let t = store::get(conn, bot_id, table)?;
+    let cols = t.columns();
     check_count(body.rows.len())?;
     atomic(conn, || {
         let mut out = Outcome::default();
         for (i, input) in body.rows.iter().enumerate() {
-            match insert_row(conn, &t, input, i)? {
+            match insert_row(conn, &t, &cols, input, i)? {
                 Ok((row, w)) => out.ok(row, w),
                 Err(e) => out.errors.push(e),
             }
@@ -65,6 +68,7 @@ pub fn update_table_rows(
     body: UpdateTableRowsBody,
 ) -> Result<UpdateTableRowsResponse, ApiError> {
     let t = store::get(conn, bot_id, table)?;
+    let cols = t.columns();
     check_count(body.rows.len())?;
     atomic(conn, || {
         let mut out = Outcome::default();
@@ -75,7 +79,7 @@ pub fn update_table_rows(
                     .push(format!("rows[{i}]: \"id\" must be an integer"));
                 continue;
             };
-            match update_row(conn, &t, id, &input, i)? {
+            match update_row(conn, &t, &cols, id, &input, i)? {
                 Ok((row, w)) => out.ok(row, w),
                 Err(e) => out.errors.push(e),
             }
@@ -95,9 +99,10 @@ pub fn upsert_table_rows(
     body: UpsertTableRowsBody,
 ) -> Result<UpsertTableRowsResponse, ApiError> {
     let t = store::get(conn, bot_id, table)?;
+    let cols = t.columns();
     check_count(body.rows.len())?;
     let key = body.key_column.clone().unwrap_or_else(|| "id".into());
-    if key != "id" && t.columns().get(&key).is_none() {
+    if key != "id" && cols.get(&key).is_none() {
         return Err(ApiError::invalid_payload(format!(
             "keyColumn \"{key}\" is not a column of table \"{}\"",
             t.name
@@ -126,7 +131,7 @@ pub fn upsert_table_rows(
                         .push(format!("rows[{i}]: the key column \"{key}\" has no value"));
                     continue;
                 };
-                match store::rows_with_value(conn, &t, &key, value)?.as_slice() {
+                match store::rows_with_value(conn, &t, &cols, &key, value)?.as_slice() {
                     [] => None,
                     [id] => Some(*id),
                     many => {
@@ -139,8 +144,8 @@ pub fn upsert_table_rows(
                 }
             };
             let (result, list) = match target {
-                Some(id) => (update_row(conn, &t, id, &input, i)?, &mut upd),
-                None => (insert_row(conn, &t, &input, i)?, &mut ins),
+                Some(id) => (update_row(conn, &t, &cols, id, &input, i)?, &mut upd),
+                None => (insert_row(conn, &t, &cols, &input, i)?, &mut ins),
             };
             match result {
                 Ok((row, w)) => {
@@ -507,15 +512,16 @@ fn as_object(v: Value) -> Map<String, Value> {
 pub(crate) fn insert_row(
     conn: &Connection,
     t: &TableRec,
+    cols: &Columns,
     input: &Map<String, Value>,
     i: usize,
 ) -> Result<RowResult, ApiError> {
-    let (data, warnings) = match t.columns().validate_row(input, false) {
+    let (data, warnings) = match cols.validate_row(input, false) {
         Ok(v) => v,
         Err(e) => return Ok(Err(format!("rows[{i}]: {e}"))),
     };
     check_size(t, &data, i)?;
-    if let Some(e) = key_conflict(conn, t, &data, None)? {
+    if let Some(e) = key_conflict(conn, t, cols, &data, None)? {
         return Ok(Err(format!("rows[{i}]: {e}")));
     }
     let stamp = now();
@@ -532,6 +538,7 @@ pub(crate) fn insert_row(
 fn update_row(
     conn: &Connection,
     t: &TableRec,
+    cols: &Columns,
     id: i64,
     input: &Map<String, Value>,
     i: usize,
@@ -539,13 +546,13 @@ fn update_row(
     let Some(mut row) = store::get_row(conn, &t.id, id)? else {
         return Ok(Err(format!("rows[{i}]: row {id} not found")));
     };
-    let (data, warnings) = match t.columns().validate_row(input, true) {
+    let (data, warnings) = match cols.validate_row(input, true) {
         Ok(v) => v,
         Err(e) => return Ok(Err(format!("rows[{i}]: {e}"))),
     };
     row.data.extend(data);
     check_size(t, &row.data, i)?;
-    if let Some(e) = key_conflict(conn, t, &row.data, Some(id))? {
+    if let Some(e) = key_conflict(conn, t, cols, &row.data, Some(id))? {
         return Ok(Err(format!("rows[{i}]: {e}")));
     }
     row.updated_at = now();
@@ -570,6 +577,7 @@ fn check_size(t: &TableRec, data: &Map<String, Value>, i: usize) -> Result<(), A
 fn key_conflict(
     conn: &Connection,
     t: &TableRec,
+    cols: &Columns,
     data: &Map<String, Value>,
     own_id: Option<i64>,
 ) -> Result<Option<String>, ApiError> {
@@ -579,7 +587,7 @@ fn key_conflict(
     let Some(v) = data.get(k).filter(|v| !v.is_null()) else {
         return Ok(None);
     };
-    let others: Vec<i64> = store::rows_with_value(conn, t, k, v)?
+    let others: Vec<i64> = store::rows_with_value(conn, t, cols, k, v)?
         .into_iter()
         .filter(|id| Some(*id) != own_id)
         .collect();

@@ -280,9 +280,7 @@ impl Column {
 
 /// Parses an ISO 8601 / RFC 3339 timestamp into the service's normalised form.
 pub fn parse_date(s: &str) -> Option<String> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| super::format_time(t.with_timezone(&chrono::Utc)))
+    crate::ids::parse_time(s).map(crate::ids::timestamp)
 }
 
 fn json_type_name(v: &Value) -> &'static str {
@@ -445,7 +443,13 @@ pub fn normalize(input: &Map<String, Value>, previous: Option<&Value>) -> Result
         };
         zui.insert("index".into(), json!(index));
         col.insert("x-zui".into(), Value::Object(zui));
-        out.insert(name.clone(), Value::Object(col));
+        let col = Value::Object(col);
+        // The stored column must read back as the API's `ColumnSchema` (typed `x-zui`, `items`
+        // and `properties` with a `type`, ...): check it here rather than fail on the way out.
+        if let Err(e) = serde_json::from_value::<botpress::types::ColumnSchema>(col.clone()) {
+            return Err(ApiError::invalid_payload(format!("schema.{name}: {e}")));
+        }
+        out.insert(name.clone(), col);
     }
     let mut schema = json!({ "type": "object", "properties": out, "additionalProperties": true });
     if let Some(required) = required_in {
@@ -467,8 +471,10 @@ pub fn normalize(input: &Map<String, Value>, previous: Option<&Value>) -> Result
             schema["required"] = Value::Array(names.clone());
         }
     }
-    if let Some(s) = input.get("$schema").filter(|_| is_json_schema) {
-        schema["$schema"] = s.clone();
+    match input.get("$schema").filter(|_| is_json_schema) {
+        Some(Value::String(s)) => schema["$schema"] = json!(s),
+        Some(_) => return Err(ApiError::invalid_payload("schema.$schema must be a string")),
+        None => {}
     }
     Ok(schema)
 }
@@ -527,6 +533,31 @@ mod tests {
         assert!(e.message.contains("schema.x.type"), "{}", e.message);
         let e = normalize(&obj(json!({"id": {"type": "string"}})), None).unwrap_err();
         assert!(e.message.contains("reserved"));
+        for (col, needle) in [
+            (
+                json!({"type": "array", "items": {}}),
+                "schema.x: missing field `type`",
+            ),
+            (
+                json!({"type": "string", "x-zui": {"searchable": "yes"}}),
+                "schema.x: invalid type",
+            ),
+            (
+                json!({"type": "string", "nullable": 1}),
+                "schema.x: invalid type",
+            ),
+            (
+                json!({"type": "string", "x-zui": 3}),
+                "schema.x.x-zui must be an object",
+            ),
+        ] {
+            let e = normalize(&obj(json!({ "x": col })), None).unwrap_err();
+            assert!(
+                e.message.contains(needle),
+                "{} should contain {needle}",
+                e.message
+            );
+        }
         let e = normalize(&obj(json!({"a.b": {"type": "string"}})), None).unwrap_err();
         assert!(e.message.contains("a.b"));
         let e = normalize(&obj(json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"]})), None).unwrap_err();

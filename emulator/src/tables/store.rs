@@ -310,6 +310,7 @@ pub(crate) fn get_row(
 pub(crate) fn rows_with_value(
     conn: &Connection,
     table: &TableRec,
+    cols: &Columns,
     column: &str,
     value: &Value,
 ) -> Result<Vec<i64>, ApiError> {
@@ -317,7 +318,7 @@ pub(crate) fn rows_with_value(
     let table_id = b.bind(table.id.clone());
     let mut filter = Map::new();
     filter.insert(column.to_string(), json!({ "$eq": value }));
-    let cond = super::filter::compile(&filter, &table.columns(), &mut b)?;
+    let cond = super::filter::compile(&filter, cols, &mut b)?;
     let sql = format!(
         "SELECT r.id FROM tbl_rows r WHERE r.table_id = {table_id} AND ({cond}) ORDER BY r.id"
     );

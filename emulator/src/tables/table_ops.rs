@@ -17,8 +17,9 @@ use super::filter::json_path;
 use super::limits::MAX_FACTOR;
 use super::schema::{self, check_column_name};
 use super::store::{self, RowRec, TableRec};
-use super::{new_id, now, to_api};
+use super::to_api;
 use crate::error::ApiError;
+use crate::ids::{new_id, now};
 
 /// Longest tag value (`Tags` values are at most 500 characters).
 const MAX_TAG_VALUE: usize = 500;
