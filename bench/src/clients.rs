@@ -33,13 +33,14 @@ struct Report {
     peak_rss_kib: u64,
 }
 
-/// The SDK client every benchmark uses: the default configuration, token and bot id set.
-pub fn sdk_client(base_url: &str) -> botpress::Client {
-    botpress::Client::new_with_client(
-        base_url,
-        reqwest::Client::new(),
-        botpress::transport::Transport::new(botpress::Identity::new().token("t").bot_id("b")),
-    )
+/// The SDK client every benchmark uses: the default configuration (retries, tracing), token
+/// and bot id set.
+pub fn sdk_client(base_url: &str) -> Result<botpress::Client> {
+    Ok(botpress::Client::builder()
+        .base_url(base_url)
+        .token("t")
+        .bot_id("b")
+        .build()?)
 }
 
 /// The hand-written response of the raw client.
@@ -114,7 +115,7 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
     let (requests, wall, cpu_us) = runtime.block_on(async {
         match which {
             "sdk" => {
-                let client = sdk_client(&url);
+                let client = sdk_client(&url)?;
                 measure(concurrency, warmup, duration, || async {
                     let response = client.get_conversation().id(ID).send().await?;
                     black_box(response.into_inner());

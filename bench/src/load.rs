@@ -28,7 +28,10 @@ pub fn main(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = reqwest::Client::new();
+    // A server that stops answering fails the run instead of hanging it.
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
     let (requests, wall, cpu_us) =
         runtime.block_on(measure(concurrency, warmup, duration, || {
             let mut request = client

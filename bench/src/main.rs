@@ -4,7 +4,8 @@
 //! - `serve fixed|pages`: loopback HTTP servers ([`server`]);
 //! - `client sdk|raw`: `getConversation` throughput of the SDK and of raw reqwest ([`clients`]);
 //! - `paginate`: streaming 100k items over 1,000 pages ([`paginate`]);
-//! - `load`: the throughput of a server for one request ([`load`]).
+//! - `load`: the throughput of a server for one request ([`load`]);
+//! - `setup-emulator`: the users, messages and 100k table rows it reads ([`setup`]).
 //!
 //! Each prints one JSON line; `cargo xtask bench` prints the table.
 
@@ -14,6 +15,7 @@ mod load;
 mod measure;
 mod paginate;
 mod server;
+mod setup;
 
 use anyhow::{Result, bail};
 
@@ -37,8 +39,9 @@ fn main() -> Result<()> {
         }
         "paginate" => paginate::main(&args::Args::parse(rest)?),
         "load" => load::main(&args::Args::parse(rest)?),
+        "setup-emulator" => setup::main(&args::Args::parse(rest)?),
         _ => bail!(
-            "usage: botpress-bench serve fixed|pages | client sdk|raw | paginate | load (run by `cargo xtask bench`)"
+            "usage: botpress-bench serve fixed|pages | client sdk|raw | paginate | load | setup-emulator (run by `cargo xtask bench`)"
         ),
     }
 }

@@ -56,7 +56,7 @@ pub fn main(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = sdk_client(&url);
+    let client = sdk_client(&url)?;
     let mut tally = Tally {
         items: 0,
         pages: 0,

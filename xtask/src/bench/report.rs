@@ -148,19 +148,6 @@ pub struct Section {
     pub notes: Vec<String>,
 }
 
-impl Section {
-    /// A section that could not run at all.
-    pub fn skipped(name: &'static str, targets: Vec<Target>, reason: &str) -> Self {
-        Self {
-            name,
-            tables: Vec::new(),
-            targets,
-            data: json!({ "not_measured": reason }),
-            notes: vec![format!("{name}: not measured: {reason}")],
-        }
-    }
-}
-
 /// A figure with 3 significant digits (no exponent).
 pub fn figure(x: f64) -> String {
     if !x.is_finite() {
