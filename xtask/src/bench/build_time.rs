@@ -77,10 +77,12 @@ fn timing_units(env: &Env) -> Result<Vec<Value>> {
     Ok(units)
 }
 
-/// `(label, seconds)` of each unit, longest first.
+/// `(label, seconds)` of each unit that took time (fresh units are listed with 0 s), longest
+/// first.
 fn unit_durations(units: &[Value]) -> Vec<(String, f64)> {
     let mut out: Vec<(String, f64)> = units
         .iter()
+        .filter(|u| u["duration"].as_f64().unwrap_or(0.0) >= 0.01)
         .map(|u| {
             let name = u["name"].as_str().unwrap_or("?");
             let target = u["target"].as_str().unwrap_or("").trim();
@@ -406,7 +408,8 @@ mod tests {
         let units: Vec<Value> = serde_json::from_str(
             r#"[{"name":"botpress","target":"","mode":"todo","duration":21.5},
                 {"name":"botpress","target":" build-script","mode":"todo","duration":3.25},
-                {"name":"botpress","target":"","mode":"run-custom-build","duration":4.0}]"#,
+                {"name":"botpress","target":"","mode":"run-custom-build","duration":4.0},
+                {"name":"serde","target":"","mode":"todo","duration":0.0}]"#,
         )
         .unwrap();
         assert_eq!(
