@@ -235,6 +235,18 @@ mod tests {
         assert_eq!(g.reserve(t0, None), Some(500 * MS));
     }
 
+    #[tokio::test]
+    async fn waiting_for_a_slot_stops_at_the_deadline() {
+        let pacer = Pacing::new().max_in_flight(1).build().unwrap().unwrap();
+        let held = pacer.acquire(None).await.unwrap();
+        assert!(held.holds_slot());
+        let deadline = Instant::now() + 20 * MS;
+        assert!(pacer.acquire(Some(deadline)).await.is_err());
+        drop(held);
+        let again = pacer.acquire(Some(Instant::now() + 20 * MS)).await.unwrap();
+        assert!(again.holds_slot());
+    }
+
     #[test]
     fn invalid_limits_are_config_errors() {
         let msg = |p: Pacing| p.build().unwrap_err().to_string();

@@ -25,8 +25,8 @@ pub enum Reply {
     },
     /// Never answer (the client must time out).
     Hang,
-    /// Answer with the fallback once [`FaultServer::release`] is called.
-    Hold,
+    /// Give this answer once [`FaultServer::release`] is called.
+    Hold(Box<Reply>),
     /// Close the connection after reading the request, without answering.
     Close,
 }
@@ -58,6 +58,11 @@ impl Reply {
                 "metadata": {"hint": error_type},
             }),
         )
+    }
+
+    /// This answer, once the test releases held requests.
+    pub fn held(self) -> Self {
+        Reply::Hold(Box::new(self))
     }
 
     /// The same answer with one more header.
@@ -222,10 +227,10 @@ async fn serve(mut socket: TcpStream, state: Arc<State>) {
             .unwrap_or_else(|| state.fallback.clone());
         let reply = match reply {
             Reply::Hang => std::future::pending::<Reply>().await,
-            Reply::Hold => {
+            Reply::Hold(reply) => {
                 let mut rx = state.released.subscribe();
                 let _ = rx.wait_for(|r| *r).await;
-                state.fallback.clone()
+                *reply
             }
             other => other,
         };
