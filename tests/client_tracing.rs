@@ -37,6 +37,7 @@ async fn spans_carry_the_request_and_never_the_token_or_bodies() {
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(capture.clone())
+        .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
