@@ -65,7 +65,8 @@ pub fn sent<T: Serialize>(r: Result<ResponseValue<T>, Error<types::Error>>) -> S
 
 /// A generated body type from JSON (panics naming the mismatch).
 pub fn body<T: DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).unwrap_or_else(|e| panic!("body does not fit its type: {e}"))
+    serde_json::from_value(v)
+        .unwrap_or_else(|e| panic!("body does not fit {}: {e}", std::any::type_name::<T>()))
 }
 
 fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -3,6 +3,8 @@
 //! - judge 1 ([`prism`]): every operation through the SDK against Prism in error mode,
 //!   serving our document and the vendor's export; plus a mutation test showing that a
 //!   renamed query parameter in a copy of our document fails the judge, naming both;
+//! - judge 2 ([`emulator`]): every operation through the SDK against the emulator, with
+//!   semantic assertions;
 //! - judge 3 ([`goldens`]): representative requests compared byte for byte with
 //!   `tests/goldens/*.http`;
 //! - the coverage gate ([`coverage_gate`]): every operation of the inventory has a case.
@@ -11,6 +13,7 @@
 //! `tools/node` first when `node_modules` is missing or stale.
 
 mod cases;
+mod emulator;
 mod goldens;
 mod prism;
 #[path = "../support/mod.rs"]
@@ -249,4 +252,21 @@ async fn judge3_reports_any_difference() {
             "{what}: {diffs:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn judge2_emulator() {
+    let started = std::time::Instant::now();
+    let judge = emulator::run().await;
+    eprintln!(
+        "judge 2 (emulator): {} calls in {:.1}s",
+        judge.calls,
+        started.elapsed().as_secs_f64()
+    );
+    Coverage {
+        judge: "judge 2 (emulator, semantic)",
+        out_of_scope: &[],
+    }
+    .check(&judge.covered)
+    .unwrap_or_else(|e| panic!("{e}"));
 }
