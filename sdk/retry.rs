@@ -14,17 +14,16 @@
 //! | timeout, reset or closed connection after sending | yes | **no**: it may have been processed |
 //! | 429 `RateLimited` | yes | yes: the limiter rejected it before processing |
 //! | 409 `ResourceLockedConflict` | yes | yes: refused because of the lock, not processed |
-//! | 502 | yes | yes (see below) |
-//! | 503, 504 and any other 5xx | yes | no |
+//! | 502, 503, 504 and any other 5xx | yes | **no** (see below) |
 //! | any other status | no | no |
 //!
-//! 502 on writes: Botpress's own production policy (`@botpress/sdk`) retries 429 and 502 on
-//! every method. A 502 comes from the gateway in front of the API when it could not get a
-//! response from the service (the upstream connection failed or was refused), which on
-//! Botpress's infrastructure means the request was not handed to the API. 503 is also sent by
-//! an overloaded service *while* handling a request, and 504 (`OperationTimeout`) says the
-//! operation ran out of time, possibly after partial effects: neither proves the request was
-//! not processed, so both are retried for idempotent methods only (as `@botpress/sdk` does).
+//! 5xx on writes: Botpress's own production policy (`@botpress/sdk`) also retries 502 on
+//! every method. This SDK does not: a gateway answers 502 both when it could not reach the
+//! service and when the upstream connection dropped *after* the service received the request,
+//! so a 502 does not prove the write was not processed, and re-sending it could create a
+//! second message, row or event. 503 is also sent by an overloaded service while handling a
+//! request, and 504 (`OperationTimeout`) says the operation ran out of time, possibly after
+//! partial effects. All three are retried for idempotent methods only.
 //!
 //! A request whose body cannot be cloned (a stream) is sent once.
 //!
@@ -262,7 +261,7 @@ pub(crate) fn retry_status(
     error_type: Option<&str>,
 ) -> Option<RetryReason> {
     let any_method = match status.as_u16() {
-        429 | 502 => true,
+        429 => true,
         409 => error_type == Some("ResourceLockedConflict"),
         _ => false,
     };
@@ -430,8 +429,7 @@ mod tests {
                 retry_status(&m, s(429), None),
                 Some(RetryReason::Status(429))
             );
-            assert!(retry_status(&m, s(502), None).is_some());
-            for c in [500, 503, 504] {
+            for c in [500, 502, 503, 504] {
                 assert!(
                     retry_status(&m, s(c), Some("Internal")).is_none(),
                     "{m} {c}"
