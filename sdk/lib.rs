@@ -1,5 +1,4 @@
-//! Typed async client for the Botpress Cloud API: Runtime (`/v1/chat`), Files (`/v1/files`)
-//! and Tables (`/v1/tables`).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod analytics;

@@ -7,5 +7,7 @@ pub use crate::client::ClientBuilder;
 pub use crate::config::ConfigError;
 pub use crate::error::{Error, ErrorExt, ErrorKind, Result};
 pub use crate::generated::Client;
+pub use crate::get_or_create::GetOrCreate;
 pub use crate::pacing::Pacing;
+pub use crate::paginate::Paginate;
 pub use crate::retry::RetryPolicy;
