@@ -11,7 +11,7 @@
 //! | failure | `GET` `HEAD` `PUT` `DELETE` `OPTIONS` | `POST` `PATCH` |
 //! |---|---|---|
 //! | connection not established (refused, DNS, connect timeout) | yes | yes: nothing was sent |
-//! | timeout, reset or closed connection after sending | yes | **no**: it may have been processed |
+//! | timeout, reset or closed connection after sending, or a response body cut short or stalled | yes | **no**: it may have been processed |
 //! | 429 `RateLimited` | yes | yes: the limiter rejected it before processing |
 //! | 409 `ResourceLockedConflict` | yes | yes: refused because of the lock, not processed |
 //! | 502, 503, 504 and any other 5xx | yes | **no** (see below) |
@@ -278,6 +278,19 @@ pub(crate) fn retry_failure(method: &Method, error: &reqwest::Error) -> Option<R
     if error.is_builder() || error.is_redirect() || error.is_decode() {
         return None;
     }
+    if !is_idempotent(method) {
+        return None;
+    }
+    Some(if error.is_timeout() {
+        RetryReason::Timeout
+    } else {
+        RetryReason::Network
+    })
+}
+
+/// Whether a failure while reading a response body may be retried: the request was
+/// answered, so only an idempotent method may be sent again.
+pub(crate) fn retry_body_failure(method: &Method, error: &reqwest::Error) -> Option<RetryReason> {
     if !is_idempotent(method) {
         return None;
     }

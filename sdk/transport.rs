@@ -466,13 +466,37 @@ async fn attempt_once(
                     retry::retry_status(method, status, error_type.as_deref()),
                 ),
                 Err(e) => {
-                    let retry = retry::retry_failure(method, &e);
+                    let retry = retry::retry_body_failure(method, &e);
                     (Err(e), retry)
                 }
             }
         }
+        // An idempotent call's body is read here, inside the retry loop, so that a body cut
+        // short or stalled past the attempt timeout is retried like any transient fault (the
+        // generated code would read all of it anyway before decoding).
+        Ok(response) if retry::is_idempotent(method) => match buffer_success(response).await {
+            Ok(response) => (Ok(response), None),
+            Err(e) => {
+                let retry = retry::retry_body_failure(method, &e);
+                (Err(e), retry)
+            }
+        },
         Ok(response) => (Ok(hold_permit(response, permit)), None),
     }
+}
+
+/// Reads a success response into memory and returns it rebuilt over the bytes.
+async fn buffer_success(mut response: Response) -> reqwest::Result<Response> {
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = response.headers().clone();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+    }
+    let body = reqwest::Body::from(body.freeze());
+    Ok(rebuild(status, version, headers, url, body))
 }
 
 /// Reads an error response into memory and returns it rebuilt over the bytes, with the
