@@ -122,19 +122,21 @@ impl<'a> Docs<'a> {
         parent: Option<&str>,
         data: &Value,
     ) -> Result<(), ApiError> {
-        self.conn.execute(
-            "INSERT INTO docs (bot_id, kind, id, parent, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.bot_id, kind, id, parent, data.to_string()],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO docs (bot_id, kind, id, parent, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![self.bot_id, kind, id, parent, data.to_string()])?;
         Ok(())
     }
 
     /// Replaces the data of an existing document (keeps its position and parent).
     pub fn update(&self, kind: &str, id: &str, data: &Value) -> Result<(), ApiError> {
-        self.conn.execute(
-            "UPDATE docs SET data = ?4 WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
-            params![self.bot_id, kind, id, data.to_string()],
-        )?;
+        self.conn
+            .prepare_cached(
+                "UPDATE docs SET data = ?4 WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
+            )?
+            .execute(params![self.bot_id, kind, id, data.to_string()])?;
         Ok(())
     }
 
@@ -142,21 +144,18 @@ impl<'a> Docs<'a> {
     pub fn get(&self, kind: &str, id: &str) -> Result<Option<Value>, ApiError> {
         let text: Option<String> = self
             .conn
-            .query_row(
-                "SELECT data FROM docs WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
-                params![self.bot_id, kind, id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT data FROM docs WHERE bot_id = ?1 AND kind = ?2 AND id = ?3")?
+            .query_row(params![self.bot_id, kind, id], |r| r.get(0))
             .optional()?;
         text.map(decode).transpose()
     }
 
     /// Deletes one document; whether it existed.
     pub fn delete(&self, kind: &str, id: &str) -> Result<bool, ApiError> {
-        let n = self.conn.execute(
-            "DELETE FROM docs WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
-            params![self.bot_id, kind, id],
-        )?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM docs WHERE bot_id = ?1 AND kind = ?2 AND id = ?3")?
+            .execute(params![self.bot_id, kind, id])?;
         Ok(n > 0)
     }
 
@@ -182,19 +181,19 @@ impl<'a> Docs<'a> {
 
     /// How many documents of a kind are under `parent`.
     pub fn count_children(&self, kind: &str, parent: &str) -> Result<i64, ApiError> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
-            params![self.bot_id, kind, parent],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
+            )?
+            .query_row(params![self.bot_id, kind, parent], |r| r.get(0))?)
     }
 
     /// Deletes every document of a kind under `parent`.
     pub fn delete_children(&self, kind: &str, parent: &str) -> Result<(), ApiError> {
-        self.conn.execute(
-            "DELETE FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
-            params![self.bot_id, kind, parent],
-        )?;
+        self.conn
+            .prepare_cached("DELETE FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3")?
+            .execute(params![self.bot_id, kind, parent])?;
         Ok(())
     }
 
@@ -205,9 +204,10 @@ impl<'a> Docs<'a> {
         secret: &str,
         content: Option<&[u8]>,
     ) -> Result<(), ApiError> {
-        self.conn.execute(
+        self.conn.prepare_cached(
             "INSERT INTO blobs (bot_id, file_id, secret, content) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (bot_id, file_id) DO UPDATE SET secret = excluded.secret, content = excluded.content",
+        )?.execute(
             params![self.bot_id, file_id, secret, content],
         )?;
         Ok(())
@@ -217,20 +217,18 @@ impl<'a> Docs<'a> {
     pub fn blob(&self, file_id: &str) -> Result<Option<Blob>, ApiError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT secret, content FROM blobs WHERE bot_id = ?1 AND file_id = ?2",
-                params![self.bot_id, file_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT secret, content FROM blobs WHERE bot_id = ?1 AND file_id = ?2")?
+            .query_row(params![self.bot_id, file_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?)
     }
 
     /// Deletes a file's content.
     pub fn delete_blob(&self, file_id: &str) -> Result<(), ApiError> {
-        self.conn.execute(
-            "DELETE FROM blobs WHERE bot_id = ?1 AND file_id = ?2",
-            params![self.bot_id, file_id],
-        )?;
+        self.conn
+            .prepare_cached("DELETE FROM blobs WHERE bot_id = ?1 AND file_id = ?2")?
+            .execute(params![self.bot_id, file_id])?;
         Ok(())
     }
 }
