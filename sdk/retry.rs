@@ -278,14 +278,7 @@ pub(crate) fn retry_failure(method: &Method, error: &reqwest::Error) -> Option<R
     if error.is_builder() || error.is_redirect() || error.is_decode() {
         return None;
     }
-    if !is_idempotent(method) {
-        return None;
-    }
-    Some(if error.is_timeout() {
-        RetryReason::Timeout
-    } else {
-        RetryReason::Network
-    })
+    retry_body_failure(method, error)
 }
 
 /// Whether a failure while reading a response body may be retried: the request was

@@ -491,12 +491,21 @@ async fn buffer_success(mut response: Response) -> reqwest::Result<Response> {
     let version = response.version();
     let url = response.url().clone();
     let headers = response.headers().clone();
+    let body = reqwest::Body::from(read_body(&mut response, usize::MAX).await?);
+    Ok(rebuild(status, version, headers, url, body))
+}
+
+/// Reads a response body into memory, keeping at most `limit` bytes (the rest is not read).
+async fn read_body(response: &mut Response, limit: usize) -> reqwest::Result<Bytes> {
     let mut body = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
-        body.extend_from_slice(&chunk);
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
     }
-    let body = reqwest::Body::from(body.freeze());
-    Ok(rebuild(status, version, headers, url, body))
+    Ok(body.freeze())
 }
 
 /// Reads an error response into memory and returns it rebuilt over the bytes, with the
@@ -507,15 +516,7 @@ async fn buffer_error(mut response: Response) -> reqwest::Result<(Response, Opti
     let version = response.version();
     let url = response.url().clone();
     let mut headers = response.headers().clone();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    let body = body.freeze();
+    let body = read_body(&mut response, MAX_ERROR_BODY).await?;
     if let Ok(error) = serde_json::from_slice::<crate::types::Error>(&body) {
         let rebuilt = rebuild(status, version, headers, url, reqwest::Body::from(body));
         return Ok((rebuilt, Some(error.type_)));
