@@ -106,18 +106,18 @@ const PROPERTIES: Docs =
     Docs::Ours("`properties`/`attributes` are newer than the vendor export (client 1.45.0 only)");
 
 // Realistic ids: a prefix and a 26-character ULID (the documents require 28 to 36 characters).
-const CONV: &str = "conv_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-const USER: &str = "user_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-const MSG: &str = "msg_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-const EVT: &str = "evt_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-const WFL: &str = "wfl_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub const CONV: &str = "conv_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub const USER: &str = "user_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub const MSG: &str = "msg_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub const EVT: &str = "evt_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub const WFL: &str = "wfl_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 const TASK: &str = "task_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-const FILE: &str = "file_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub const FILE: &str = "file_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 const KB: &str = "kb_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 const TABLE: &str = "table_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 
 /// An id that needs percent-encoding in a path segment (space, `/`, non-ASCII, `+`, `&`).
-const ODD_ID: &str = "conv 1/é+&";
+pub const ODD_ID: &str = "conv 1/é+&";
 
 /// Every case, in document order.
 pub fn all() -> Vec<Case> {

@@ -7,12 +7,18 @@
 //!   semantic assertions;
 //! - judge 3 ([`goldens`]): representative requests compared byte for byte with
 //!   `tests/goldens/*.http`;
-//! - the coverage gate ([`coverage_gate`]): every operation of the inventory has a case.
+//! - the coverage gate ([`coverage_gate`]): every operation of the inventory has a case;
+//! - cross-client agreement ([`cross_client`]): for the 42 methods of the documented client,
+//!   the official TypeScript client and the SDK send equivalent requests for the same inputs.
+//!
+//! Each judge that passes appends its summary line to the summary file ([`support::summary`]),
+//! which `cargo xtask test` prints at the end.
 //!
 //! Node-based tests skip, loudly, only when `node` is absent; they run `npm ci` in
 //! `tools/node` first when `node_modules` is missing or stale.
 
 mod cases;
+mod cross_client;
 mod emulator;
 mod goldens;
 mod prism;
@@ -24,7 +30,7 @@ use std::collections::BTreeSet;
 use botpress::Client;
 use prism::{DELETE_BODY, Report, Served};
 use serde_json::Value;
-use support::{coverage::Coverage, examples::Spec, node::NodeTools, recorder::Recorder};
+use support::{coverage::Coverage, examples::Spec, node::NodeTools, recorder::Recorder, summary};
 
 /// Operations of our document that the vendor export (`@botpress/api` 1.70.2) lacks.
 const NOT_IN_VENDOR_EXPORT: &[(&str, &str)] = &[(
@@ -32,7 +38,7 @@ const NOT_IN_VENDOR_EXPORT: &[(&str, &str)] = &[(
     "not in the vendor export @botpress/api 1.70.2 (client 1.45.0 only, botpress-wire.md §15)",
 )];
 
-fn tmp(name: &str) -> std::path::PathBuf {
+pub(crate) fn tmp(name: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance");
     std::fs::create_dir_all(&dir).expect("tmp dir");
     dir.join(name)
@@ -62,9 +68,10 @@ fn assert_clean(judge: &str, report: &Report, coverage: &Coverage) {
     if !report.exceptions.is_empty() {
         eprintln!("  reason for the listed exception: {DELETE_BODY}");
     }
-    coverage
+    let line = coverage
         .check(&report.covered)
         .unwrap_or_else(|e| panic!("{e}"));
+    summary::record(&line);
 }
 
 #[tokio::test]
@@ -186,8 +193,9 @@ fn coverage_gate() {
             &vendor,
         ),
     ] {
-        if let Err(e) = coverage.check(covered) {
-            failures.push(e);
+        match coverage.check(covered) {
+            Ok(line) => summary::record(&line),
+            Err(e) => failures.push(e),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -209,10 +217,10 @@ async fn judge3_wire_goldens() {
         "requests differ from tests/goldens:\n{}",
         diffs.join("\n")
     );
-    eprintln!(
+    summary::record(&format!(
         "judge 3 (wire goldens): {n}/{n} requests match tests/goldens byte for byte",
         n = all.len()
-    );
+    ));
 }
 
 /// The golden comparison notices a changed byte anywhere: request line, header, body.
@@ -263,10 +271,257 @@ async fn judge2_emulator() {
         judge.calls,
         started.elapsed().as_secs_f64()
     );
-    Coverage {
+    let line = Coverage {
         judge: "judge 2 (emulator, semantic)",
         out_of_scope: &[],
     }
     .check(&judge.covered)
     .unwrap_or_else(|e| panic!("{e}"));
+    summary::record(&format!("{line}; {} calls", judge.calls));
+}
+
+/// Cross-client agreement: every case through the official client and the SDK, compared.
+#[tokio::test]
+async fn cross_client_agreement() {
+    let Some(tools) = NodeTools::get("cross_client_agreement") else {
+        return;
+    };
+    let report = cross_client::run(&tools, |_, _| {}).await;
+    for line in cross_client::listed_reasons(&report) {
+        eprintln!("  listed difference: {line}");
+    }
+    for f in &report.findings.failures {
+        eprintln!("  FAILURE {f}");
+    }
+    assert!(
+        report.missing.is_empty() && report.unknown.is_empty(),
+        "cross-client: documented methods without a case: {:?}; cases for methods that are not documented: {:?}",
+        report.missing,
+        report.unknown
+    );
+    assert!(
+        report.findings.failures.is_empty(),
+        "cross-client: {} difference(s) between the official client and the SDK:\n{}",
+        report.findings.failures.len(),
+        report.findings.failures.join("\n")
+    );
+    assert_eq!(report.agreeing.len(), cross_client::DOCUMENTED.len());
+    summary::record(&report.summary());
+}
+
+/// The cross-client coverage check names a documented method without a case.
+#[test]
+fn cross_client_coverage_names_missing_methods() {
+    let mut cases = cross_client::all();
+    assert_eq!(cross_client::coverage(&cases), (vec![], vec![]));
+    cases.retain(|c| c.method != "getTableRow" && c.method != "uploadFile");
+    cases.push(cross_client::XCase {
+        method: "listTables",
+        name: "not documented",
+        input: serde_json::json!({}),
+    });
+    assert_eq!(
+        cross_client::coverage(&cases),
+        (
+            vec!["uploadFile".to_string(), "getTableRow".to_string()],
+            vec!["listTables".to_string()]
+        )
+    );
+}
+
+/// The comparison reports a changed query pair, body field, header or request count, naming
+/// the case and the field; and an unlisted value of a listed header still fails.
+#[test]
+fn cross_client_reports_differences() {
+    use support::recorder::Recorded;
+    let request = |target: &str, body: &str, ua: &str| Recorded {
+        method: "PUT".into(),
+        target: target.into(),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-bot-id".into(), "bot_1".into()),
+            ("user-agent".into(), ua.into()),
+        ],
+        body: body.as_bytes().to_vec().into(),
+        response: None,
+    };
+    let ts = request(
+        "/v1/chat/users/u%201?a=1&tags.k=v%20w",
+        r#"{"tags":{"a":""},"name":null}"#,
+        "axios/1.7.8",
+    );
+    let sdk_agent = botpress::config::DEFAULT_USER_AGENT;
+    let run = |sdk: Recorded| {
+        let mut findings = cross_client::Findings::default();
+        cross_client::compare(
+            "updateUser [x]",
+            std::slice::from_ref(&ts),
+            &[sdk],
+            &mut findings,
+        );
+        findings
+    };
+    // Equivalent: other query order, other key order, listed user agents.
+    let same = run(request(
+        "/v1/chat/users/u%201?tags.k=v%20w&a=1",
+        r#"{"name":null,"tags":{"a":""}}"#,
+        sdk_agent,
+    ));
+    assert!(same.failures.is_empty(), "{:?}", same.failures);
+    assert_eq!(same.listed.get("body JSON key order"), Some(&1));
+    assert_eq!(same.listed.get("header user-agent (Api)"), Some(&1));
+    for (what, sdk, expected) in [
+        (
+            "query key",
+            request(
+                "/v1/chat/users/u%201?b=1&tags.k=v%20w",
+                r#"{"tags":{"a":""},"name":null}"#,
+                sdk_agent,
+            ),
+            "updateUser [x] request 1: query: decoded pairs only in TS [(\"a\", \"1\")], only in SDK [(\"b\", \"1\")]",
+        ),
+        (
+            "query encoding",
+            request(
+                "/v1/chat/users/u%201?a=1&tags%2Ek=v%20w",
+                r#"{"tags":{"a":""},"name":null}"#,
+                sdk_agent,
+            ),
+            "updateUser [x] request 1: query encoding: same decoded pairs, raw TS `a=1&tags.k=v%20w`, SDK `a=1&tags%2Ek=v%20w`",
+        ),
+        (
+            "plus is not a space",
+            request(
+                "/v1/chat/users/u%201?a=1&tags.k=v+w",
+                r#"{"tags":{"a":""},"name":null}"#,
+                sdk_agent,
+            ),
+            "updateUser [x] request 1: query: decoded pairs only in TS [(\"tags.k\", \"v w\")], only in SDK [(\"tags.k\", \"v+w\")]",
+        ),
+        (
+            "path encoding",
+            request(
+                "/v1/chat/users/u%20%31?a=1&tags.k=v%20w",
+                r#"{"tags":{"a":""},"name":null}"#,
+                sdk_agent,
+            ),
+            "updateUser [x] request 1: path encoding: TS /v1/chat/users/u%201, SDK /v1/chat/users/u%20%31",
+        ),
+        (
+            "body field",
+            request(
+                "/v1/chat/users/u%201?a=1&tags.k=v%20w",
+                r#"{"tags":{"a":""}}"#,
+                sdk_agent,
+            ),
+            "updateUser [x] request 1: body.name: TS null, SDK absent",
+        ),
+        (
+            "extra body field",
+            request(
+                "/v1/chat/users/u%201?a=1&tags.k=v%20w",
+                r#"{"tags":{"a":""},"name":null, "n":1.0}"#,
+                sdk_agent,
+            ),
+            "updateUser [x] request 1: body.n: TS absent, SDK 1.0",
+        ),
+        (
+            "unlisted value of a listed header",
+            request(
+                "/v1/chat/users/u%201?a=1&tags.k=v%20w",
+                r#"{"tags":{"a":""},"name":null}"#,
+                "curl/8",
+            ),
+            "updateUser [x] request 1: header user-agent: TS Some(\"axios/1.7.8\"), SDK Some(\"curl/8\")",
+        ),
+    ] {
+        let found = run(sdk);
+        assert!(
+            found.failures.iter().any(|f| f.starts_with(expected)),
+            "{what}: expected `{expected}` in {:?}",
+            found.failures
+        );
+    }
+    let mut extra_header = ts.clone();
+    extra_header
+        .headers
+        .push(("x-integration-id".into(), "intg_1".into()));
+    let found = run(extra_header);
+    assert_eq!(
+        found.failures,
+        vec!["updateUser [x] request 1: header x-integration-id: TS None, SDK Some(\"intg_1\")"]
+    );
+    let mut findings = cross_client::Findings::default();
+    cross_client::compare(
+        "updateUser [x]",
+        std::slice::from_ref(&ts),
+        &[],
+        &mut findings,
+    );
+    assert!(findings.failures[0].starts_with("updateUser [x]: request count: TS sent 1"));
+}
+
+/// End to end: one SDK request of a real run changed after recording (a query key renamed,
+/// a body field changed) makes exactly those cases fail, naming the field.
+#[tokio::test]
+async fn cross_client_fails_on_a_mutated_sdk_request() {
+    let Some(tools) = NodeTools::get("cross_client_fails_on_a_mutated_sdk_request") else {
+        return;
+    };
+    let report = cross_client::run(&tools, |case, requests| match case.name {
+        "every filter" if case.method == "listUsers" => {
+            let r = &mut requests[0];
+            r.target = r.target.replace("rangeField=", "rangeFeld=");
+        }
+        "name and count" => {
+            let r = &mut requests[0];
+            r.body = r#"{"name":"signup é","count":4}"#.as_bytes().to_vec().into();
+        }
+        _ => {}
+    })
+    .await;
+    let failures = &report.findings.failures;
+    assert_eq!(failures.len(), 2, "{failures:#?}");
+    assert!(
+        failures[0].starts_with("listUsers [every filter] request 1: query: decoded pairs only in TS [(\"rangeField\", \"updatedAt\")], only in SDK [(\"rangeFeld\", \"updatedAt\")]"),
+        "{}",
+        failures[0]
+    );
+    assert_eq!(
+        failures[1],
+        "trackAnalytics [name and count] request 1: body.count: TS 3, SDK 4"
+    );
+    assert_eq!(report.agreeing.len(), cross_client::DOCUMENTED.len() - 2);
+    assert!(
+        report.summary().starts_with(
+            "cross-client (official TS client vs SDK): 40/42 documented methods agree"
+        )
+    );
+}
+
+/// A defect of the SDK that the cross-client judge found ([`cross_client::NULL_LOST_BY_SERDE`]):
+/// a generated body deserialized from JSON loses an explicit `null` of its
+/// `Option<Nullable<T>>` fields, so re-sending it leaves them out. The judge's cases set these
+/// fields with `Nullable::Null` meanwhile; this test runs once the generated types keep the
+/// `null` (`cargo test --test conformance -- --ignored explicit_null`).
+#[test]
+#[ignore = "known SDK defect: explicit null of Option<Nullable<T>> body fields is lost by serde"]
+fn generated_bodies_keep_explicit_null_when_deserialized() {
+    use botpress::types;
+    use serde_json::json;
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(body: Value) {
+        let typed: T = serde_json::from_value(body.clone()).expect("fits the type");
+        assert_eq!(
+            serde_json::to_value(typed).expect("json"),
+            body,
+            "{}: {}",
+            std::any::type_name::<T>(),
+            cross_client::NULL_LOST_BY_SERDE
+        );
+    }
+    round_trip::<types::UpdateUserBody>(json!({"name": null, "pictureUrl": null}));
+    round_trip::<types::SetStateBody>(json!({"payload": {}, "expiry": null}));
+    round_trip::<types::GetOrSetStateBody>(json!({"payload": {}, "expiry": null}));
+    round_trip::<types::PatchStateBody>(json!({"payload": {}, "expiry": null}));
+    round_trip::<types::UpdateFileMetadataBody>(json!({"expiresAt": null}));
 }

@@ -1,6 +1,6 @@
 //! Shared test support: a recording HTTP server (and proxy) and a fault-injecting server on
 //! loopback, response examples and routing synthesised from the OpenAPI document, the pinned
-//! Node tools, Prism, and the operation inventory for coverage gates.
+//! Node tools, Prism, the operation inventory for coverage gates, and the judges' summary file.
 #![allow(dead_code)]
 
 pub mod coverage;
@@ -10,3 +10,4 @@ pub mod harness;
 pub mod node;
 pub mod prism;
 pub mod recorder;
+pub mod summary;

@@ -1,7 +1,8 @@
 //! A recording mock server on 127.0.0.1: every request is recorded byte for byte (method,
 //! raw path and query, headers in order, body) and answered with the next queued response,
 //! or, as a proxy ([`Recorder::proxy`]), forwarded to an upstream server whose answer is
-//! recorded too and passed back.
+//! recorded too and passed back. A server started with [`Recorder::answering`] computes
+//! the answer to any request for which nothing is queued.
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
@@ -100,10 +101,15 @@ impl Canned {
     }
 }
 
+/// Computes the answer to a request (see [`Recorder::answering`]).
+pub type Responder = Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>;
+
 #[derive(Default)]
 struct Shared {
     requests: Vec<Recorded>,
     queue: VecDeque<Canned>,
+    /// Answers a request when nothing is queued.
+    responder: Option<Responder>,
     /// Proxy mode: the upstream base URL and the client forwarding to it.
     upstream: Option<(String, reqwest::Client)>,
 }
@@ -130,6 +136,16 @@ impl Recorder {
                 upstream.trim_end_matches('/').to_string(),
                 reqwest::Client::new(),
             )),
+            ..Shared::default()
+        })
+        .await
+    }
+
+    /// Starts a server on a free loopback port that answers every request for which no
+    /// answer is queued with `respond(request)`.
+    pub async fn answering(respond: impl Fn(&Recorded) -> Canned + Send + Sync + 'static) -> Self {
+        Self::start_with(Shared {
+            responder: Some(Arc::new(respond)),
             ..Shared::default()
         })
         .await
@@ -193,8 +209,12 @@ async fn handle(State(shared): State<Arc<Mutex<Shared>>>, request: Request<Body>
     }
     let canned = {
         let mut shared = shared.lock().unwrap();
+        let canned = shared
+            .queue
+            .pop_front()
+            .or_else(|| shared.responder.as_ref().map(|r| r(&recorded)));
         shared.requests.push(recorded);
-        shared.queue.pop_front()
+        canned
     };
     let canned = canned.unwrap_or(Canned {
         status: 599,
