@@ -180,14 +180,14 @@ fn coverage_gate() {
     for (coverage, covered) in [
         (
             Coverage {
-                judge: "judge 1a (Prism, our document): cases",
+                judge: "coverage gate, cases of judge 1a (Prism, our document)",
                 out_of_scope: &[],
             },
             &ours,
         ),
         (
             Coverage {
-                judge: "judge 1b (Prism, vendor export): cases",
+                judge: "coverage gate, cases of judge 1b (Prism, vendor export)",
                 out_of_scope: NOT_IN_VENDOR_EXPORT,
             },
             &vendor,
@@ -293,6 +293,10 @@ async fn cross_client_agreement() {
     for f in &report.findings.failures {
         eprintln!("  FAILURE {f}");
     }
+    eprintln!(
+        "  known SDK defect, worked around in the cases: {}",
+        cross_client::NULL_LOST_BY_SERDE
+    );
     assert!(
         report.missing.is_empty() && report.unknown.is_empty(),
         "cross-client: documented methods without a case: {:?}; cases for methods that are not documented: {:?}",
