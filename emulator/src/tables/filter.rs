@@ -144,6 +144,141 @@ pub fn compile(
     Ok(sql)
 }
 
+/// Translates a filter like [`compile`], narrowed through the value index of rows when the
+/// filter allows it: when one of the conditions every matching row must meet (a top-level column
+/// key, or one inside top-level `$and`s) compares the column with numbers or strings (`$eq`,
+/// bare values, `$in`, `$gt` `$gte` `$lt` `$lte`), the result is
+/// `r.id IN (<rows whose indexed value may meet it>) AND (<the exact filter>)`. The index yields a
+/// superset of the rows meeting that condition (texts are indexed by their prefix, so bounds are
+/// compared on prefixes, inclusively), and every candidate is still checked by the exact
+/// expression: results are those of [`compile`]. Equality is preferred, then lists, then ranges.
+/// `table_id` is the placeholder of the table's id.
+pub fn compile_indexed(
+    filter: &Map<String, Value>,
+    cols: &Columns,
+    b: &mut SqlBuilder,
+    table_id: &str,
+) -> Result<String, ApiError> {
+    let cond = compile(filter, cols, b)?;
+    let mut best: Option<IndexCond> = None;
+    index_conds(filter, cols, &mut |c| {
+        if best.as_ref().is_none_or(|best| c.rank < best.rank) {
+            best = Some(c);
+        }
+    });
+    Ok(match best {
+        None => cond,
+        Some(c) => {
+            let column = b.bind(c.column);
+            let mut sql = format!(
+                "r.id IN (SELECT v.row_id FROM tbl_values v WHERE v.table_id = {table_id} AND v.col = {column}"
+            );
+            for (op, values) in c.conds {
+                let values: Vec<String> = values.into_iter().map(|v| b.bind(v)).collect();
+                match op {
+                    "IN" => sql.push_str(&format!(" AND v.val IN ({})", values.join(", "))),
+                    op => sql.push_str(&format!(" AND v.val {op} {}", values.join(""))),
+                }
+            }
+            format!("{sql}) AND ({cond})")
+        }
+    })
+}
+
+/// How narrow an index condition is expected to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Narrowness {
+    /// One value.
+    Equal,
+    /// A list of values.
+    List,
+    /// A range.
+    Range,
+}
+
+/// Conditions on the indexed values of one top-level column, all implied by the filter.
+struct IndexCond {
+    rank: Narrowness,
+    column: String,
+    /// `(operator, operands)`: `=`, `>=`, `<=` with one operand, `IN` with several.
+    conds: Vec<(&'static str, Vec<SqlValue>)>,
+}
+
+/// The value a number or a string operand has in the value index (texts: their prefix, dates
+/// normalised as the exact expression compares them); `None` for other values.
+fn index_value(target: &Target, v: &Value) -> Option<SqlValue> {
+    match v {
+        Value::Number(n) => Some(num_value(n)),
+        Value::String(s) => {
+            let text = text_operand(target, s);
+            Some(SqlValue::Text(
+                text.chars()
+                    .take(super::store::VALUE_PREFIX_CHARS)
+                    .collect(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Calls `found` with every index condition that all rows matching `filter` meet.
+fn index_conds(filter: &Map<String, Value>, cols: &Columns, found: &mut impl FnMut(IndexCond)) {
+    for (key, value) in filter {
+        if key == "$and" {
+            for sub in value.as_array().into_iter().flatten() {
+                if let Some(sub) = sub.as_object() {
+                    index_conds(sub, cols, found);
+                }
+            }
+            continue;
+        }
+        if key.starts_with('$') {
+            continue;
+        }
+        let Ok(target @ Target::User { .. }) = Target::resolve(key, cols, "filter") else {
+            continue;
+        };
+        if key.contains('.') {
+            continue;
+        }
+        let mut cond = IndexCond {
+            rank: Narrowness::Range,
+            column: key.clone(),
+            conds: Vec::new(),
+        };
+        let mut add = |rank: Narrowness, op: &'static str, values: Vec<SqlValue>| {
+            cond.rank = cond.rank.min(rank);
+            cond.conds.push((op, values));
+        };
+        match value {
+            Value::Object(ops) if ops.keys().any(|k| k.starts_with('$')) => {
+                for (op, arg) in ops {
+                    let one = || index_value(&target, arg).map(|v| vec![v]);
+                    match op.as_str() {
+                        "$eq" => one().map(|v| add(Narrowness::Equal, "=", v)),
+                        "$gt" | "$gte" => one().map(|v| add(Narrowness::Range, ">=", v)),
+                        "$lt" | "$lte" => one().map(|v| add(Narrowness::Range, "<=", v)),
+                        "$in" => arg
+                            .as_array()
+                            .filter(|l| !l.is_empty())
+                            .and_then(|l| l.iter().map(|v| index_value(&target, v)).collect())
+                            .map(|v| add(Narrowness::List, "IN", v)),
+                        _ => None,
+                    };
+                }
+            }
+            bare => {
+                if let Some(v) = index_value(&target, bare) {
+                    add(Narrowness::Equal, "=", vec![v]);
+                }
+            }
+        }
+        if !cond.conds.is_empty() {
+            found(cond);
+        }
+    }
+}
+
 fn q(msg: impl Into<String>) -> ApiError {
     ApiError::invalid_query(format!("filter: {}", msg.into()))
 }
@@ -263,15 +398,17 @@ impl<'a> Operand<'a> {
 
     /// A string operand, normalised when the target holds dates.
     fn text(&self, s: &str) -> String {
-        let date = matches!(
-            self.target,
-            Target::Time(_) | Target::User { is_date: true, .. }
-        );
-        if date {
-            parse_date(s).unwrap_or_else(|| s.to_string())
-        } else {
-            s.to_string()
-        }
+        text_operand(self.target, s)
+    }
+}
+
+/// A string operand of `target`, normalised when the target holds dates.
+fn text_operand(target: &Target, s: &str) -> String {
+    let date = matches!(target, Target::Time(_) | Target::User { is_date: true, .. });
+    if date {
+        parse_date(s).unwrap_or_else(|| s.to_string())
+    } else {
+        s.to_string()
     }
 }
 

@@ -11,7 +11,9 @@
 //!
 //! Storage: one SQL row per table row, user columns kept as a JSON object in `data` and queried
 //! with `json_extract`; user strings (values, column names, JSON paths, regexes) only ever reach
-//! SQL as bound parameters.
+//! SQL as bound parameters. A value index (`tbl_values`, kept by triggers) holds each row's
+//! number and text columns, so that filters comparing a column with values narrow the rows
+//! through an index before the exact filter checks them ([`filter::compile_indexed`]).
 
 use crate::error::ApiError;
 

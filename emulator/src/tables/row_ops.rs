@@ -188,7 +188,12 @@ pub fn delete_table_rows(
             conds.push(format!("r.id IN ({})", ids.join(", ")));
         }
         if !body.filter.is_empty() {
-            conds.push(filter::compile(&body.filter, &t.columns(), &mut b)?);
+            conds.push(filter::compile_indexed(
+                &body.filter,
+                &t.columns(),
+                &mut b,
+                &table_id,
+            )?);
         }
     }
     let cond = if conds.is_empty() {
@@ -228,7 +233,7 @@ pub fn find_table_rows(
     let dir = if desc { "DESC" } else { "ASC" };
     let mut b = SqlBuilder::default();
     let table_id = b.bind(t.id.clone());
-    let cond = filter::compile(&body.filter, &cols, &mut b)?;
+    let cond = filter::compile_indexed(&body.filter, &cols, &mut b, &table_id)?;
     if !body.group.is_empty() {
         return find_groups(
             conn,

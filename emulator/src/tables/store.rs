@@ -49,7 +49,66 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         );
         CREATE INDEX IF NOT EXISTS tbl_jobs_by_table ON tbl_jobs (bot_id, table_id, created_at);",
     )?;
+    migrate_values(conn)?;
     super::filter::register_functions(conn)
+}
+
+/// Characters of a text value kept in `tbl_values` (a prefix: long texts do not bloat the index).
+pub const VALUE_PREFIX_CHARS: usize = 64;
+
+/// The `tbl_values` entries of the row `row` (`NEW`, or the alias of a table joined by `from`):
+/// one per top-level column holding a number or a text, the text cut to its first
+/// [`VALUE_PREFIX_CHARS`] characters.
+fn value_entries(row: &str, from: &str) -> String {
+    format!(
+        "SELECT {row}.table_id, j.key,
+            CASE WHEN j.type = 'text' THEN substr(j.atom, 1, {VALUE_PREFIX_CHARS}) ELSE j.atom END,
+            {row}.id
+         FROM {from}json_each({row}.data) j WHERE j.type IN ('integer', 'real', 'text')"
+    )
+}
+
+/// Creates the value index of rows: `tbl_values` holds, per row and top-level column, the
+/// column's scalar value (numbers as numbers, texts as their prefix), indexed by
+/// `(table_id, col, val)`. Triggers on `tbl_rows` keep it in step with every write, so filters
+/// can narrow rows through it ([`super::filter::compile_indexed`]) before checking each candidate
+/// with the exact filter expression. A store created before the index gets it filled here.
+fn migrate_values(conn: &Connection) -> rusqlite::Result<()> {
+    let existed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tbl_values')",
+        [],
+        |r| r.get(0),
+    )?;
+    // `val` has no declared type: no affinity, values keep their storage class.
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS tbl_values (
+            table_id TEXT NOT NULL,
+            col TEXT NOT NULL,
+            val,
+            row_id INTEGER NOT NULL,
+            PRIMARY KEY (table_id, row_id, col)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS tbl_values_by_value ON tbl_values (table_id, col, val);
+        CREATE TRIGGER IF NOT EXISTS tbl_rows_values_insert AFTER INSERT ON tbl_rows BEGIN
+            INSERT INTO tbl_values (table_id, col, val, row_id) {new};
+        END;
+        CREATE TRIGGER IF NOT EXISTS tbl_rows_values_update AFTER UPDATE OF table_id, id, data ON tbl_rows
+        BEGIN
+            DELETE FROM tbl_values WHERE table_id = OLD.table_id AND row_id = OLD.id;
+            INSERT INTO tbl_values (table_id, col, val, row_id) {new};
+        END;
+        CREATE TRIGGER IF NOT EXISTS tbl_rows_values_delete AFTER DELETE ON tbl_rows BEGIN
+            DELETE FROM tbl_values WHERE table_id = OLD.table_id AND row_id = OLD.id;
+        END;",
+        new = value_entries("NEW", "")
+    ))?;
+    if !existed {
+        conn.execute_batch(&format!(
+            "INSERT INTO tbl_values (table_id, col, val, row_id) {}",
+            value_entries("r", "tbl_rows r, ")
+        ))?;
+    }
+    Ok(())
 }
 
 /// A table as stored.
@@ -318,7 +377,7 @@ pub(crate) fn rows_with_value(
     let table_id = b.bind(table.id.clone());
     let mut filter = Map::new();
     filter.insert(column.to_string(), json!({ "$eq": value }));
-    let cond = super::filter::compile(&filter, cols, &mut b)?;
+    let cond = super::filter::compile_indexed(&filter, cols, &mut b, &table_id)?;
     let sql = format!(
         "SELECT r.id FROM tbl_rows r WHERE r.table_id = {table_id} AND ({cond}) ORDER BY r.id"
     );
