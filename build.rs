@@ -14,7 +14,7 @@
 
 use std::{collections::BTreeMap, env, fs, path::PathBuf};
 
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 use serde_json::Value;
 
 const DOCUMENT: &str = "openapi/botpress.yaml";
@@ -105,6 +105,8 @@ fn main() {
     let mut ast: syn::File = syn::parse2(file).expect("generated code parses");
     let lists = pagination(&doc);
     owned_senders(&mut ast, &lists);
+    field_decoders(&mut ast);
+    strip_api_version(&mut ast);
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), prettyplease::unparse(&ast)).expect("write client");
     fs::write(out.join("pagination.rs"), pagination_table(&lists)).expect("write pagination table");
@@ -506,6 +508,152 @@ fn pagination_table(ops: &[ListOp]) -> String {
         rows(Paging::Cursor),
         rows(Paging::Offset),
     )
+}
+
+/// Decoding rules added to the fields of the generated types, by field type (found in the
+/// generated code itself, so they follow whatever progenitor emits):
+/// - `DateTime<Utc>` and `Option<DateTime<Utc>>` decode with `crate::timestamp`, which reads
+///   the service's usual `…Z` form directly and hands any other form to chrono;
+/// - `Option<Nullable<T>>` decodes `null` as `Some(Nullable::Null)` (serde's default would
+///   make it `None`, losing the explicit `null` that the field exists to carry) and an
+///   absent field as `None`.
+fn field_decoders(ast: &mut syn::File) {
+    const DATE: &str = ":: chrono :: DateTime < :: chrono :: offset :: Utc >";
+    const OPTION: &str = ":: std :: option :: Option <";
+    const NULLABLE: &str = "crate :: nullable :: Nullable <";
+    fn decoder(ty: &str) -> Option<&'static str> {
+        let inner = ty
+            .strip_prefix(OPTION)
+            .and_then(|t| t.strip_suffix('>'))
+            .map(str::trim);
+        match inner {
+            None if ty == DATE => Some("crate::timestamp::deserialize"),
+            Some(t) if t == DATE => Some("crate::timestamp::deserialize_option"),
+            Some(t) if t.starts_with(NULLABLE) => Some("crate::nullable::deserialize_present"),
+            _ => None,
+        }
+    }
+    fn visit(items: &mut [syn::Item], count: &mut usize) {
+        for item in items {
+            match item {
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &mut m.content {
+                        visit(items, count);
+                    }
+                }
+                syn::Item::Struct(s) if derives_deserialize(&s.attrs) => {
+                    for field in s.fields.iter_mut() {
+                        let ty = field.ty.to_token_stream().to_string();
+                        let Some(path) = decoder(&ty) else { continue };
+                        // An optional field must stay optional once it has a decoder of its
+                        // own: serde then needs `default` to accept its absence.
+                        let optional = ty.starts_with(OPTION);
+                        let has_default = field.attrs.iter().any(|a| {
+                            a.path().is_ident("serde")
+                                && a.to_token_stream().to_string().contains("default")
+                        });
+                        field.attrs.push(if optional && !has_default {
+                            syn::parse_quote!(#[serde(default, deserialize_with = #path)])
+                        } else {
+                            syn::parse_quote!(#[serde(deserialize_with = #path)])
+                        });
+                        *count += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
+        })
+    }
+    let mut count = 0;
+    visit(&mut ast.items, &mut count);
+    assert!(
+        count > 0,
+        "no DateTime<Utc> or Nullable field found in the generated types"
+    );
+}
+
+/// Removes the `api-version` header progenitor puts on every request (from the document's
+/// `info.version`): the service does not take it and the official client does not send it.
+/// The operation's header map then starts empty (`with_capacity` one smaller), so requests
+/// without header parameters allocate nothing for it.
+fn strip_api_version(ast: &mut syn::File) {
+    fn is_api_version(stmt: &syn::Stmt) -> bool {
+        matches!(stmt, syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_))
+            if call.method == "append"
+                && call.receiver.to_token_stream().to_string() == "header_map"
+                && call.args.first().is_some_and(|a| a.to_token_stream().to_string().contains("\"api-version\"")))
+    }
+    fn shrink_capacity(stmt: &mut syn::Stmt) {
+        let syn::Stmt::Local(local) = stmt else {
+            return;
+        };
+        if local.pat.to_token_stream().to_string() != "mut header_map" {
+            return;
+        }
+        let Some(init) = &mut local.init else { return };
+        let syn::Expr::Call(call) = init.expr.as_mut() else {
+            return;
+        };
+        if let Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        })) = call.args.first_mut()
+        {
+            let value = n
+                .base10_parse::<usize>()
+                .expect("header map capacity")
+                .saturating_sub(1);
+            *n = syn::LitInt::new(&format!("{value}usize"), n.span());
+            // The capacity counted the header parameters: none left, nothing is appended.
+            if let (0, syn::Pat::Ident(binding)) = (value, &mut local.pat) {
+                binding.mutability = None;
+            }
+        }
+    }
+    fn visit_block(block: &mut syn::Block, count: &mut usize) {
+        let before = block.stmts.len();
+        block.stmts.retain(|s| !is_api_version(s));
+        if block.stmts.len() < before {
+            *count += before - block.stmts.len();
+            block.stmts.iter_mut().for_each(shrink_capacity);
+        }
+    }
+    fn visit(items: &mut [syn::Item], count: &mut usize) {
+        for item in items {
+            match item {
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &mut m.content {
+                        visit(items, count);
+                    }
+                }
+                syn::Item::Impl(i) => {
+                    for member in &mut i.items {
+                        if let syn::ImplItem::Fn(f) = member {
+                            visit_block(&mut f.block, count);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut count = 0;
+    visit(&mut ast.items, &mut count);
+    assert!(
+        count > 0,
+        "progenitor no longer adds an api-version header: remove strip_api_version"
+    );
+    assert!(
+        !ast.to_token_stream()
+            .to_string()
+            .contains("\"api-version\""),
+        "an api-version header is left in the generated client"
+    );
 }
 
 /// Adds `send_owned(self)` to the builder of every paginated operation: the same request as

@@ -17,6 +17,7 @@ pub mod query;
 pub mod retry;
 pub mod state;
 pub mod tables;
+mod timestamp;
 pub mod trace;
 pub mod transport;
 pub mod wire;

@@ -75,3 +75,27 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
         Ok(Option::<T>::deserialize(d)?.into())
     }
 }
+
+/// Decodes an `Option<Nullable<T>>` field that is present: `null` becomes
+/// `Some(Nullable::Null)` (serde's own `Option` decoding would make it `None`). The generated
+/// types use it with `#[serde(default)]`, so an absent field stays `None`.
+///
+/// ```
+/// use botpress::Nullable;
+/// #[derive(serde::Deserialize)]
+/// struct Body {
+///     #[serde(default, deserialize_with = "botpress::nullable::deserialize_present")]
+///     name: Option<Nullable<String>>,
+/// }
+/// let null: Body = serde_json::from_str(r#"{"name":null}"#).unwrap();
+/// assert_eq!(null.name, Some(Nullable::Null));
+/// let absent: Body = serde_json::from_str("{}").unwrap();
+/// assert_eq!(absent.name, None);
+/// ```
+pub fn deserialize_present<'de, D, T>(d: D) -> Result<Option<Nullable<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Nullable::deserialize(d).map(Some)
+}

@@ -46,16 +46,19 @@ pub(crate) fn record_outcome(
     elapsed: Duration,
 ) {
     let span = Span::current();
-    span.record("attempts", attempts);
-    span.record("latency_ms", elapsed.as_millis() as u64);
-    match result {
-        Ok(response) => {
+    // Without a subscriber that wants the span, skip the work of filling its fields.
+    if !span.is_disabled() {
+        span.record("attempts", attempts);
+        span.record("latency_ms", elapsed.as_millis() as u64);
+        if let Ok(response) = result {
             span.record("status", response.status().as_u16());
             if let Some(id) = crate::error::request_id(response.headers()) {
                 span.record("request_id", id);
             }
-            tracing::debug!(status = response.status().as_u16(), "response");
         }
+    }
+    match result {
+        Ok(response) => tracing::debug!(status = response.status().as_u16(), "response"),
         Err(e) => tracing::debug!(error = %e, "request failed"),
     }
 }

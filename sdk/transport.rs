@@ -485,14 +485,20 @@ async fn attempt_once(
     }
 }
 
-/// Reads a success response into memory and returns it rebuilt over the bytes.
-async fn buffer_success(mut response: Response) -> reqwest::Result<Response> {
-    let status = response.status();
-    let version = response.version();
+/// Reads a success response into memory and returns it rebuilt over the bytes (the headers
+/// are moved, not copied; a body that arrived in one chunk is not copied either).
+async fn buffer_success(response: Response) -> reqwest::Result<Response> {
+    use http_body_util::BodyExt;
     let url = response.url().clone();
-    let headers = response.headers().clone();
-    let body = reqwest::Body::from(read_body(&mut response, usize::MAX).await?);
-    Ok(rebuild(status, version, headers, url, body))
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let bytes = body.collect().await?.to_bytes();
+    Ok(rebuild(
+        parts.status,
+        parts.version,
+        parts.headers,
+        url,
+        reqwest::Body::from(bytes),
+    ))
 }
 
 /// Reads a response body into memory, keeping at most `limit` bytes (the rest is not read).

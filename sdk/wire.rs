@@ -9,7 +9,8 @@
 //! - path segments encoded like JavaScript's `encodeURIComponent` (`!*()'` stay literal, `/`
 //!   inside an id becomes `%2F`);
 //! - a `{}` JSON body on bodyless `DELETE`s, as the official client sends;
-//! - no `api-version` header (progenitor adds one; the service does not take it).
+//! - no `api-version` header (progenitor adds one; `build.rs` removes it from the generated
+//!   code, as the service does not take it).
 //!
 //! [`normalize`] rewrites a built request in place; the transport calls it once per request,
 //! so no operation needs code of its own.
@@ -46,9 +47,10 @@ pub fn encode_path_segment(s: &str) -> String {
 
 /// Rewrites `request` into the service's wire form; see the [module docs](self).
 pub fn normalize(request: &mut Request, operation_id: &str) {
-    request.headers_mut().remove("api-version");
     normalize_path(request);
-    normalize_query(request, query_order(operation_id));
+    if request.url().query().is_some() {
+        normalize_query(request, query_order(operation_id));
+    }
     if request.method() == Method::DELETE && request.body().is_none() {
         request.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -60,6 +62,15 @@ pub fn normalize(request: &mut Request, operation_id: &str) {
 
 fn normalize_path(request: &mut Request) {
     let url = request.url_mut();
+    // Fast path (most paths: plain ids): only characters `encodeURIComponent` leaves
+    // literal (see `PATH_SEGMENT`), so nothing is escaped and nothing needs escaping.
+    if url
+        .path()
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/-._~!*()'".contains(&b))
+    {
+        return;
+    }
     let encoded: Vec<String> = url
         .path()
         .split('/')
@@ -73,9 +84,6 @@ fn normalize_path(request: &mut Request) {
 
 fn normalize_query(request: &mut Request, order: &[&str]) {
     let url = request.url_mut();
-    if url.query().is_none() {
-        return;
-    }
     let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     // Stable: repeated keys (arrays, tags with several values) keep their relative order.
     // `tags.k` ranks as `tags`; names the document does not declare go last.
@@ -155,12 +163,9 @@ mod tests {
     #[test]
     fn bodyless_delete_sends_empty_object() {
         let mut r = request(Method::DELETE, "http://h/v1/chat/conversations/conv_1");
-        r.headers_mut()
-            .insert("api-version", header::HeaderValue::from_static("1.70.2"));
         normalize(&mut r, "delete_conversation");
         assert_eq!(r.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
-        assert!(r.headers().get("api-version").is_none());
     }
 
     #[test]

@@ -28,14 +28,14 @@
 //! - [`EMPTY_MAP`]: an empty optional map (`tags: {}`) left out by the SDK, for `tags`,
 //!   `properties` and `attributes` only.
 //!
-//! A defect of the SDK found here ([`NULL_LOST_BY_SERDE`]) is worked around in [`sdk_call`]
-//! (the explicit `null`s are set through the builder) and pinned by an ignored test.
+//! Explicit `null`s (`updateUser.name`, state `expiry`) go through the generated body types
+//! like any other field: they decode as `Some(Nullable::Null)` and are sent as `null`.
 use std::{
     collections::{BTreeMap, BTreeSet},
     time::Instant,
 };
 
-use botpress::{Client, Nullable, types};
+use botpress::{Client, types};
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
@@ -511,15 +511,6 @@ impl Input {
         })
     }
 
-    /// The fields present with an explicit `null`.
-    fn null_keys(&self) -> Vec<String> {
-        self.map
-            .iter()
-            .filter(|(_, v)| v.is_null())
-            .map(|(k, _)| k.clone())
-            .collect()
-    }
-
     /// Every field was used.
     fn done(&self) {
         assert!(
@@ -593,14 +584,9 @@ impl From<FileTags> for types::FileTagsFilter {
 
 /// `c.$op()`, then each named input field through its setter as the given type, then the
 /// remaining fields as the body (when the operation has one), then sent.
-///
-/// `null $key => $setter` names a body field typed `Option<Nullable<T>>`: an explicit `null`
-/// in the input is set with `Nullable::Null` through the body builder, because deserializing
-/// the generated body type turns it into `None` (the field is then left out of the request;
-/// see [`NULL_LOST_BY_SERDE`]).
 macro_rules! sdk {
     ($c:ident . $op:ident ($i:ident) $(, $key:literal => $setter:ident : $ty:ty)*
-        $(; body $body:ty $(, null $nkey:literal => $nsetter:ident)*)?) => {{
+        $(; body $body:ty)?) => {{
         #[allow(unused_mut)]
         let mut b = $c.$op();
         $(
@@ -609,33 +595,18 @@ macro_rules! sdk {
             }
         )*
         $(
-            #[allow(unused_variables)]
-            let nulls = $i.null_keys();
             b = b.body($i.body::<$body>());
-            $(
-                if nulls.iter().any(|k| k == $nkey) {
-                    b = b.body_map(|x| x.$nsetter(Some(Nullable::Null)));
-                }
-            )*
         )?
         $i.done();
         sent(b.send().await)
     }};
 }
 
-/// A defect of the SDK found by this judge: an explicit `null` in a body field typed
-/// `Option<Nullable<T>>` does not survive deserialization of the generated body type.
-pub const NULL_LOST_BY_SERDE: &str = "deserializing a generated body type from JSON turns an explicit `null` of an \
-     `Option<Nullable<T>>` field (setState/getOrSetState/patchState `expiry`, updateUser `name`/`pictureUrl`, \
-     updateFileMetadata `expiresAt`, table `keyColumn`, configureIntegration `identifier`) into `None`, so the \
-     SDK then leaves the field out: `null` and absent are different requests (botpress-wire.md §10, §17). The \
-     builders (`Nullable::Null`) send it; the cases set these fields that way";
-
 /// The state path parameters, the same for the four state methods.
 macro_rules! state {
     ($c:ident . $op:ident ($i:ident) $(; body $body:ty)?) => {
         sdk!($c.$op($i), "type" => type_: types::StateType, "id" => id: String, "name" => name: String
-            $(; body $body, null "expiry" => expiry)?)
+            $(; body $body)?)
     };
 }
 
@@ -686,7 +657,7 @@ pub async fn sdk_call(c: &Client, case: &XCase) -> Sent {
             "sortDirection" => sort_direction: types::ListUsersSortDirection,
             "afterDate" => after_date: String, "beforeDate" => before_date: String),
         "updateUser" => sdk!(c.update_user(i), "id" => id: String;
-            body types::UpdateUserBody, null "name" => name, null "pictureUrl" => picture_url),
+            body types::UpdateUserBody),
         "deleteUser" => sdk!(c.delete_user(i), "id" => id: String),
         "getOrCreateUser" => sdk!(c.get_or_create_user(i); body types::GetOrCreateUserBody),
         "createEvent" => sdk!(c.create_event(i); body types::CreateEventBody),
