@@ -82,6 +82,12 @@ fn filters() -> Vec<Value> {
         json!({"at": "2024-01-02T08:00:00Z"}),
         json!({"at": {"$gte": "2024-01-03T09:00:00+01:00"}}),
         json!({"$and": [{"group": 2}, {"$or": [{"n": 2}, {"n": 44}]}]}),
+        json!({"group": 3, "name": "name10"}),
+        json!({"group": 3, "name": {"$in": ["name10", long("b")]}}),
+        json!({"$and": [{"n": {"$gte": 5}}, {"n": {"$lte": 40}}], "group": {"$in": [1, 2]},
+               "name": {"$gte": "name"}, "at": {"$lt": "2030-01-01T00:00:00Z"}}),
+        json!({"$and": [{"n": {"$gte": 5}}, {"n": {"$lte": 40}}, {"group": {"$in": [2, 4]}},
+               {"name": {"$lte": long("b")}}, {"n": {"$lt": 30}}]}),
         json!({"group": {"$not": {"$eq": 3}}, "n": {"$lt": 15}}),
         json!({"group": {"$nin": [1, 2]}, "n": {"$in": [1, 2, 3.5, 8]}}),
         json!({"group": 0, "$not": {"n": {"$lt": 30}}}),
@@ -275,6 +281,8 @@ fn an_equality_filter_reads_the_index_instead_of_every_row() {
         .unwrap();
     let plan = plan.join("\n");
     assert!(plan.contains("tbl_values_by_value"), "{plan}");
+    // The second condition is probed per candidate by key, not scanned.
+    assert!(plan.contains("SEARCH w USING PRIMARY KEY"), "{plan}");
     assert!(
         !plan.lines().any(|l| l.starts_with("SCAN r")),
         "rows are looked up, not scanned:\n{plan}"

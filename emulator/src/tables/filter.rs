@@ -145,14 +145,14 @@ pub fn compile(
 }
 
 /// Translates a filter like [`compile`], narrowed through the value index of rows when the
-/// filter allows it: when one of the conditions every matching row must meet (a top-level column
-/// key, or one inside top-level `$and`s) compares the column with numbers or strings (`$eq`,
-/// bare values, `$in`, `$gt` `$gte` `$lt` `$lte`), the result is
-/// `r.id IN (<rows whose indexed value may meet it>) AND (<the exact filter>)`. The index yields a
-/// superset of the rows meeting that condition (texts are indexed by their prefix, so bounds are
+/// filter allows it. Conditions every matching row must meet (top-level column keys, or keys
+/// inside top-level `$and`s) that compare a column with numbers or strings (`$eq`, bare values,
+/// `$in`, `$gt` `$gte` `$lt` `$lte`) are looked up in the index: the most selective one
+/// (equality, then lists, then ranges) lists the candidate rows, and a few others are probed per
+/// candidate, giving `r.id IN (<candidates>) AND (<the exact filter>)`. The index yields a
+/// superset of the rows meeting each condition (texts are indexed by their prefix, so bounds are
 /// compared on prefixes, inclusively), and every candidate is still checked by the exact
-/// expression: results are those of [`compile`]. Equality is preferred, then lists, then ranges.
-/// `table_id` is the placeholder of the table's id.
+/// expression: results are those of [`compile`]. `table_id` is the placeholder of the table's id.
 pub fn compile_indexed(
     filter: &Map<String, Value>,
     cols: &Columns,
@@ -160,30 +160,29 @@ pub fn compile_indexed(
     table_id: &str,
 ) -> Result<String, ApiError> {
     let cond = compile(filter, cols, b)?;
-    let mut best: Option<IndexCond> = None;
-    index_conds(filter, cols, &mut |c| {
-        if best.as_ref().is_none_or(|best| c.rank < best.rank) {
-            best = Some(c);
-        }
-    });
-    Ok(match best {
-        None => cond,
-        Some(c) => {
-            let column = b.bind(c.column);
-            let mut sql = format!(
-                "r.id IN (SELECT v.row_id FROM tbl_values v WHERE v.table_id = {table_id} AND v.col = {column}"
-            );
-            for (op, values) in c.conds {
-                let values: Vec<String> = values.into_iter().map(|v| b.bind(v)).collect();
-                match op {
-                    "IN" => sql.push_str(&format!(" AND v.val IN ({})", values.join(", "))),
-                    op => sql.push_str(&format!(" AND v.val {op} {}", values.join(""))),
-                }
-            }
-            format!("{sql}) AND ({cond})")
-        }
-    })
+    let mut found = Vec::new();
+    index_conds(filter, cols, &mut |c| found.push(c));
+    // Stable: among equally narrow conditions, the filter's order.
+    found.sort_by_key(|c| c.rank);
+    let mut found = found.into_iter();
+    let Some(driver) = found.next() else {
+        return Ok(cond);
+    };
+    let mut sql = format!(
+        "r.id IN (SELECT v.row_id FROM tbl_values v WHERE {}",
+        driver.sql("v", table_id, b)
+    );
+    for probe in found.take(MAX_INDEX_PROBES) {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM tbl_values w WHERE w.row_id = v.row_id AND {})",
+            probe.sql("w", table_id, b)
+        ));
+    }
+    Ok(format!("{sql}) AND ({cond})"))
 }
+
+/// Index conditions checked per candidate row besides the one listing the candidates.
+const MAX_INDEX_PROBES: usize = 3;
 
 /// How narrow an index condition is expected to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -202,6 +201,24 @@ struct IndexCond {
     column: String,
     /// `(operator, operands)`: `=`, `>=`, `<=` with one operand, `IN` with several.
     conds: Vec<(&'static str, Vec<SqlValue>)>,
+}
+
+impl IndexCond {
+    /// The condition on the index entries aliased `alias`, its values bound.
+    fn sql(self, alias: &str, table_id: &str, b: &mut SqlBuilder) -> String {
+        let mut sql = format!(
+            "{alias}.table_id = {table_id} AND {alias}.col = {}",
+            b.bind(self.column)
+        );
+        for (op, values) in self.conds {
+            let values: Vec<String> = values.into_iter().map(|v| b.bind(v)).collect();
+            match op {
+                "IN" => sql.push_str(&format!(" AND {alias}.val IN ({})", values.join(", "))),
+                op => sql.push_str(&format!(" AND {alias}.val {op} {}", values.join(""))),
+            }
+        }
+        sql
+    }
 }
 
 /// The value a number or a string operand has in the value index (texts: their prefix, dates
