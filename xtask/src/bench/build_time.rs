@@ -2,8 +2,9 @@
 //! own (`<target>/bench/build-target`, so the shared one is never wiped):
 //! - cold build with every dependency (only when that directory is new),
 //! - clean build of `botpress` alone (`cargo clean -p botpress`, dependencies built),
-//! - incremental rebuild after a one-line edit of `openapi/botpress.yaml` (a space appended to
-//!   a description; the document is restored byte for byte, and its mtime, even on error),
+//! - incremental rebuild after a one-line edit of `openapi/botpress.yaml` (a word appended to
+//!   the first one-line description of a schema, which changes a doc comment of the generated
+//!   code; the document is restored byte for byte, and its mtime, even on error),
 //! - code generation alone: the compiled build script run directly (`--codegen` runs only this),
 //!
 //! with the unit breakdown from `cargo build --timings` (build script compile, build script
@@ -108,25 +109,15 @@ struct DocumentEdit {
 }
 
 impl DocumentEdit {
-    /// Appends a space to the first one-line `description:` of the document.
+    /// Appends a word to the first one-line, plain `description:` under `components:` (a
+    /// schema's), so that the generated code changes (a doc comment), as a real edit does.
     fn apply(root: &Path, backup: PathBuf) -> Result<Self> {
         let path = root.join(DOCUMENT);
         let original = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let modified = fs::metadata(&path)?.modified()?;
         let text = String::from_utf8(original.clone()).context("the document is not UTF-8")?;
-        let at = text
-            .lines()
-            .scan(0usize, |offset, line| {
-                let start = *offset;
-                *offset += line.len() + 1;
-                Some((start, line))
-            })
-            .find(|(_, line)| {
-                let t = line.trim_start();
-                t.starts_with("description: ") && !t.ends_with('|') && !t.ends_with('>')
-            })
-            .map(|(start, line)| start + line.len())
-            .context("no one-line description in the document")?;
+        let at = one_line_schema_description(&text)
+            .context("no one-line plain description under components: in the document")?;
         if let Some(dir) = backup.parent() {
             fs::create_dir_all(dir)?;
         }
@@ -139,7 +130,7 @@ impl DocumentEdit {
             modified,
         };
         let mut edited = text.into_bytes();
-        edited.insert(at, b' ');
+        edited.splice(at..at, *b" Edited.");
         fs::write(&edit.path, edited).context("editing the document")?;
         Ok(edit)
     }
@@ -164,6 +155,29 @@ impl Drop for DocumentEdit {
             ),
         }
     }
+}
+
+/// The byte offset of the end of the first `description: <plain text>` line after
+/// `components:` whose value is not continued on the next line.
+fn one_line_schema_description(text: &str) -> Option<usize> {
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut offset = 0;
+    let lines: Vec<(usize, &str)> = text
+        .split('\n')
+        .map(|line| {
+            let start = offset;
+            offset += line.len() + 1;
+            (start, line)
+        })
+        .collect();
+    let components = lines.iter().position(|(_, l)| *l == "components:")?;
+    lines[components..].windows(2).find_map(|pair| {
+        let [(start, line), (_, next)] = pair else { return None };
+        let value = line.trim_start().strip_prefix("description: ")?;
+        let plain = !value.starts_with(['\'', '"', '|', '>']);
+        let continued = !next.trim().is_empty() && indent(next) > indent(line);
+        (plain && !continued).then_some(start + line.len())
+    })
 }
 
 /// The compiled build script of `botpress` in the build directory, newest first.
@@ -377,10 +391,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn document_edit_appends_one_space_and_restores_bytes_and_mtime() {
+    fn document_edit_appends_a_word_to_a_schema_description_and_restores_bytes_and_mtime() {
         let root = std::env::temp_dir().join(format!("bench-doc-edit-{}", std::process::id()));
         fs::create_dir_all(root.join("openapi")).unwrap();
-        let original = "paths:\n  /x:\n    get:\n      description: |\n        block\n      summary: s\n      description: One line.\n";
+        let original = "paths:\n  /x:\n    get:\n      description: Op.\ncomponents:\n  schemas:\n    A:\n      description: |\n        block\n    B:\n      description: 'quoted'\n    C:\n      description: Folded\n        on.\n    D:\n      description: One line.\n      type: string\n";
         let path = root.join(DOCUMENT);
         fs::write(&path, original).unwrap();
         let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
@@ -394,7 +408,7 @@ mod tests {
         {
             let _edit = DocumentEdit::apply(&root, backup.clone()).unwrap();
             let edited = fs::read_to_string(&path).unwrap();
-            assert_eq!(edited, original.replace("One line.\n", "One line. \n"));
+            assert_eq!(edited, original.replace("One line.\n", "One line. Edited.\n"));
             assert_eq!(fs::read_to_string(&backup).unwrap(), original);
         }
         assert_eq!(fs::read_to_string(&path).unwrap(), original);
