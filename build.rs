@@ -107,6 +107,7 @@ fn main() {
     owned_senders(&mut ast, &lists);
     field_decoders(&mut ast);
     strip_api_version(&mut ast);
+    prune_type_builders(&mut ast);
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), prettyplease::unparse(&ast)).expect("write client");
     fs::write(out.join("pagination.rs"), pagination_table(&lists)).expect("write pagination table");
@@ -653,6 +654,112 @@ fn strip_api_version(ast: &mut syn::File) {
             .to_string()
             .contains("\"api-version\""),
         "an api-version header is left in the generated client"
+    );
+}
+
+/// Keeps typify's struct builders (`types::builder::X`, `X::builder()`) only for the types a
+/// caller builds: the request bodies the operation builders take (`body_map`), and the types
+/// reachable from their fields. Builders of response-only types (about half of the generated
+/// code) are removed: nobody builds a response, and the compiler would otherwise type-check
+/// and expand them on every build. Everything is read from the generated code itself.
+fn prune_type_builders(ast: &mut syn::File) {
+    fn module<'a>(items: &'a mut [syn::Item], name: &str) -> &'a mut Vec<syn::Item> {
+        items
+            .iter_mut()
+            .find_map(|i| match i {
+                syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, c)| c),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("the generated client has no `{name}` module"))
+    }
+    /// The last identifier of a type path (`super::X` → `X`).
+    fn type_name(ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        }
+    }
+    /// Every identifier in `tokens` (type names among them).
+    fn idents(tokens: proc_macro2::TokenStream, out: &mut std::collections::BTreeSet<String>) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    use std::collections::{BTreeMap, BTreeSet};
+    // Roots: `types::builder::X` named by the operation builders.
+    let mut roots = BTreeSet::new();
+    let ops = module(&mut ast.items, "builder")
+        .iter()
+        .map(|i| i.to_token_stream().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for part in ops.split("types :: builder :: ").skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        roots.insert(name);
+    }
+    assert!(
+        !roots.is_empty(),
+        "no operation builder takes a types::builder body"
+    );
+    let types = module(&mut ast.items, "types");
+    // The identifiers each type's definition mentions.
+    let mut mentions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in types.iter() {
+        let (name, tokens) = match item {
+            syn::Item::Struct(s) => (s.ident.to_string(), s.fields.to_token_stream()),
+            syn::Item::Enum(e) => (e.ident.to_string(), e.variants.to_token_stream()),
+            _ => continue,
+        };
+        idents(tokens, mentions.entry(name).or_default());
+    }
+    let mut keep = BTreeSet::new();
+    let mut todo: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = todo.pop() {
+        if !keep.insert(name.clone()) {
+            continue;
+        }
+        if let Some(m) = mentions.get(&name) {
+            todo.extend(
+                m.iter()
+                    .filter(|n| mentions.contains_key(*n) && !keep.contains(*n))
+                    .cloned(),
+            );
+        }
+    }
+    let is_pruned = |name: &str| mentions.contains_key(name) && !keep.contains(name);
+    let pruned = |ty: &syn::Type| type_name(ty).is_some_and(|n| is_pruned(&n));
+    // `impl X { pub fn builder() -> builder::X }` in `types`.
+    let before = types.len();
+    types.retain(|i| match i {
+        syn::Item::Impl(imp) => {
+            !(imp.trait_.is_none()
+                && pruned(&imp.self_ty)
+                && imp.items.len() == 1
+                && matches!(&imp.items[0], syn::ImplItem::Fn(f) if f.sig.ident == "builder"))
+        }
+        _ => true,
+    });
+    let removed_fns = before - types.len();
+    // The builder structs and their impls (`Default`, setters, `TryFrom`/`From` both ways).
+    let builders = module(types, "builder");
+    let before = builders.len();
+    builders.retain(|i| match i {
+        syn::Item::Struct(s) => !is_pruned(&s.ident.to_string()),
+        syn::Item::Impl(imp) => !pruned(&imp.self_ty),
+        _ => true,
+    });
+    assert!(
+        removed_fns > 0 && builders.len() < before,
+        "no response-only builder found to prune: check prune_type_builders against the generated code"
     );
 }
 

@@ -172,7 +172,9 @@ fn one_line_schema_description(text: &str) -> Option<usize> {
         .collect();
     let components = lines.iter().position(|(_, l)| *l == "components:")?;
     lines[components..].windows(2).find_map(|pair| {
-        let [(start, line), (_, next)] = pair else { return None };
+        let [(start, line), (_, next)] = pair else {
+            return None;
+        };
         let value = line.trim_start().strip_prefix("description: ")?;
         let plain = !value.starts_with(['\'', '"', '|', '>']);
         let continued = !next.trim().is_empty() && indent(next) > indent(line);
@@ -408,7 +410,10 @@ mod tests {
         {
             let _edit = DocumentEdit::apply(&root, backup.clone()).unwrap();
             let edited = fs::read_to_string(&path).unwrap();
-            assert_eq!(edited, original.replace("One line.\n", "One line. Edited.\n"));
+            assert_eq!(
+                edited,
+                original.replace("One line.\n", "One line. Edited.\n")
+            );
             assert_eq!(fs::read_to_string(&backup).unwrap(), original);
         }
         assert_eq!(fs::read_to_string(&path).unwrap(), original);
