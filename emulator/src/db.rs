@@ -28,6 +28,28 @@ CREATE TABLE IF NOT EXISTS docs (
     UNIQUE (bot_id, kind, id)
 );
 CREATE INDEX IF NOT EXISTS docs_parent ON docs (bot_id, kind, parent);
+CREATE TRIGGER IF NOT EXISTS docs_count_insert AFTER INSERT ON docs WHEN NEW.parent IS NOT NULL
+BEGIN
+    INSERT OR IGNORE INTO doc_counts VALUES (NEW.bot_id, NEW.kind, NEW.parent, 0);
+    UPDATE doc_counts SET n = n + 1
+    WHERE bot_id = NEW.bot_id AND kind = NEW.kind AND parent = NEW.parent;
+END;
+CREATE TRIGGER IF NOT EXISTS docs_count_delete AFTER DELETE ON docs WHEN OLD.parent IS NOT NULL
+BEGIN
+    UPDATE doc_counts SET n = n - 1
+    WHERE bot_id = OLD.bot_id AND kind = OLD.kind AND parent = OLD.parent;
+END;
+CREATE TRIGGER IF NOT EXISTS docs_count_update AFTER UPDATE OF bot_id, kind, parent ON docs
+BEGIN
+    UPDATE doc_counts SET n = n - 1
+    WHERE OLD.parent IS NOT NULL
+      AND bot_id = OLD.bot_id AND kind = OLD.kind AND parent = OLD.parent;
+    INSERT OR IGNORE INTO doc_counts
+    SELECT NEW.bot_id, NEW.kind, NEW.parent, 0 WHERE NEW.parent IS NOT NULL;
+    UPDATE doc_counts SET n = n + 1
+    WHERE NEW.parent IS NOT NULL
+      AND bot_id = NEW.bot_id AND kind = NEW.kind AND parent = NEW.parent;
+END;
 CREATE TABLE IF NOT EXISTS blobs (
     bot_id TEXT NOT NULL,
     file_id TEXT NOT NULL,
@@ -50,6 +72,7 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate_counts(&conn)?;
         conn.execute_batch(SCHEMA)?;
         crate::tables::migrate(&conn)?;
         Ok(Self {
@@ -71,6 +94,39 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Creates `doc_counts`, the number of documents per `(bot_id, kind, parent)` that the triggers
+/// of [`SCHEMA`] keep up to date (counting a conversation's messages reads one row instead of
+/// every message). A store created before it gets it filled from its documents.
+fn migrate_counts(conn: &Connection) -> rusqlite::Result<()> {
+    let existed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_counts')",
+        [],
+        |r| r.get(0),
+    )?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS doc_counts (
+            bot_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (bot_id, kind, parent)
+        ) WITHOUT ROWID;",
+    )?;
+    let has_docs: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !existed && has_docs {
+        conn.execute_batch(
+            "INSERT INTO doc_counts (bot_id, kind, parent, n)
+             SELECT bot_id, kind, parent, count(*) FROM docs WHERE parent IS NOT NULL
+             GROUP BY bot_id, kind, parent;",
+        )?;
+    }
+    Ok(())
 }
 
 /// A file's URL secret and its content (absent until uploaded).
@@ -179,14 +235,16 @@ impl<'a> Docs<'a> {
         rows.map(|r| decode(r?)).collect()
     }
 
-    /// How many documents of a kind are under `parent`.
+    /// How many documents of a kind are under `parent` (kept by triggers: no scan).
     pub fn count_children(&self, kind: &str, parent: &str) -> Result<i64, ApiError> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT count(*) FROM docs WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
+                "SELECT n FROM doc_counts WHERE bot_id = ?1 AND kind = ?2 AND parent = ?3",
             )?
-            .query_row(params![self.bot_id, kind, parent], |r| r.get(0))?)
+            .query_row(params![self.bot_id, kind, parent], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
     }
 
     /// Deletes every document of a kind under `parent`.
@@ -258,6 +316,70 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn child_counts_follow_inserts_and_deletes_and_are_filled_for_older_stores() {
+        let counts = |store: &Store| {
+            store
+                .with_tx(|tx| {
+                    let a = Docs::new(tx, "bot_a");
+                    Ok((
+                        a.count_children("message", "c1")?,
+                        a.count_children("message", "c2")?,
+                        Docs::new(tx, "bot_b").count_children("message", "c1")?,
+                    ))
+                })
+                .unwrap()
+        };
+        let path =
+            std::env::temp_dir().join(format!("bp-emulator-counts-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(Some(&path)).unwrap();
+        store
+            .with_tx(|tx| {
+                let a = Docs::new(tx, "bot_a");
+                for i in 0..5 {
+                    a.insert("message", &format!("m{i}"), Some("c1"), &json!({}))?;
+                }
+                a.insert("message", "x", Some("c2"), &json!({}))?;
+                a.insert("message", "top", None, &json!({}))?;
+                Docs::new(tx, "bot_b").insert("message", "m0", Some("c1"), &json!({}))?;
+                assert!(a.delete("message", "m0")?);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(counts(&store), (4, 1, 1));
+        store
+            .with_tx(|tx| Docs::new(tx, "bot_a").delete_children("message", "c1"))
+            .unwrap();
+        assert_eq!(counts(&store), (0, 1, 1));
+        store
+            .with_tx(|tx| Docs::new(tx, "bot_a").insert("message", "again", Some("c1"), &json!({})))
+            .unwrap();
+        assert_eq!(counts(&store), (1, 1, 1));
+        store
+            .with_tx(|tx| {
+                tx.execute("UPDATE docs SET parent = 'c2' WHERE id = 'again'", [])?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(counts(&store), (0, 2, 1));
+        drop(store);
+        // A store from before the counts: no table, no triggers; reopening fills them.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER docs_count_insert; DROP TRIGGER docs_count_delete;
+             DROP TRIGGER docs_count_update; DROP TABLE doc_counts;",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(Some(&path)).unwrap();
+        assert_eq!(counts(&store), (0, 2, 1));
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(path.with_extension("db-wal"));
+        let _ = std::fs::remove_file(path.with_extension("db-shm"));
     }
 
     #[test]
