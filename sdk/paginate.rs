@@ -46,9 +46,9 @@
 //!   an [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) error instead of
 //!   looping forever.
 use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, RandomState};
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 

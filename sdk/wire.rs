@@ -67,7 +67,7 @@ fn normalize_path(request: &mut Request) {
     if url
         .path()
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/-._~!*()'".contains(&b))
+        .all(|b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' | b'!' | b'*' | b'(' | b')' | b'\''))
     {
         return;
     }
