@@ -1,17 +1,17 @@
 //! Client configuration: headers on the wire, environment, `ConfigError`s, redaction.
 
-mod fault;
+mod support;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use botpress::prelude::*;
-use fault::{FaultServer, Reply};
+use support::faults::{Fault, FaultServer};
 
 const TOKEN: &str = "bp_pat_S3CR3T-token-value";
 
-fn tables() -> Reply {
-    Reply::json(200, serde_json::json!({"tables": []}))
+fn tables() -> Fault {
+    Fault::json(200, &serde_json::json!({"tables": []}))
 }
 
 fn lookup<'a>(
@@ -21,15 +21,15 @@ fn lookup<'a>(
 }
 
 /// The header names of a request, in wire order.
-fn names(r: &fault::Recorded) -> Vec<&str> {
+fn names(r: &support::faults::Received) -> Vec<&str> {
     r.headers.iter().map(|(k, _)| k.as_str()).collect()
 }
 
 #[tokio::test]
 async fn identity_headers_and_user_agent_on_the_wire() {
-    let server = FaultServer::start(vec![], tables()).await;
+    let server = FaultServer::scripted(vec![], tables()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .token(TOKEN)
         .workspace_id("ws_1")
         .bot_id("bot_1")
@@ -39,7 +39,7 @@ async fn identity_headers_and_user_agent_on_the_wire() {
         .unwrap();
     client.list_tables().send().await.unwrap();
 
-    let r = &server.requests()[0];
+    let r = &server.received()[0];
     assert_eq!(r.method, "GET");
     assert_eq!(r.target, "/v1/tables");
     assert_eq!(
@@ -69,9 +69,9 @@ async fn identity_headers_and_user_agent_on_the_wire() {
 
 #[tokio::test]
 async fn custom_headers_user_agent_and_user_id() {
-    let server = FaultServer::start(vec![], tables()).await;
+    let server = FaultServer::scripted(vec![], tables()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .bot_id("bot_1")
         .user_id("user_9")
         .user_agent("my-agent/1.0")
@@ -81,7 +81,7 @@ async fn custom_headers_user_agent_and_user_id() {
         .unwrap();
     client.list_tables().send().await.unwrap();
 
-    let r = &server.requests()[0];
+    let r = &server.received()[0];
     assert_eq!(
         names(r),
         [
@@ -102,9 +102,9 @@ async fn custom_headers_user_agent_and_user_id() {
 
 #[tokio::test]
 async fn identity_clones_change_one_header_and_share_the_rest() {
-    let server = FaultServer::start(vec![], tables()).await;
+    let server = FaultServer::scripted(vec![], tables()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .token(TOKEN)
         .bot_id("bot_1")
         .build()
@@ -118,7 +118,7 @@ async fn identity_clones_change_one_header_and_share_the_rest() {
     intg.list_tables().send().await.unwrap();
 
     let got: Vec<_> = server
-        .requests()
+        .received()
         .iter()
         .map(|r| {
             (
@@ -146,8 +146,11 @@ async fn identity_clones_change_one_header_and_share_the_rest() {
 
 #[tokio::test]
 async fn invalid_clone_identity_fails_requests_without_sending() {
-    let server = FaultServer::start(vec![], tables()).await;
-    let client = Client::builder().base_url(&server.url).build().unwrap();
+    let server = FaultServer::scripted(vec![], tables()).await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .build()
+        .unwrap();
     let bad = client.with_bot_id("bot\r\nx-evil: 1");
     let err = bad.list_tables().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -163,11 +166,11 @@ async fn invalid_clone_identity_fails_requests_without_sending() {
 
 #[tokio::test]
 async fn options_win_over_environment_which_wins_over_defaults() {
-    let server = FaultServer::start(vec![], tables()).await;
+    let server = FaultServer::scripted(vec![], tables()).await;
     let vars = HashMap::from([
         (
             "BP_API_URL",
-            server.url.as_str().to_owned().leak() as &'static str,
+            server.base_url.as_str().to_owned().leak() as &'static str,
         ),
         ("BP_TOKEN", "env_token"),
         ("BP_BOT_ID", "env_bot"),
@@ -182,7 +185,7 @@ async fn options_win_over_environment_which_wins_over_defaults() {
         .build()
         .unwrap();
     client.list_tables().send().await.unwrap();
-    let r = &server.requests()[0];
+    let r = &server.received()[0];
     assert_eq!(r.header("x-bot-id"), Some("option_bot"));
     assert_eq!(r.header("x-workspace-id"), Some("option_ws"));
     assert_eq!(r.header("x-integration-id"), Some("env_intg"));
@@ -329,8 +332,8 @@ async fn from_env_child() {
 
 #[tokio::test]
 async fn from_env_reads_the_process_environment() {
-    let server = FaultServer::start(vec![], tables()).await;
-    let url = server.url.clone();
+    let server = FaultServer::scripted(vec![], tables()).await;
+    let url = server.base_url.clone();
     let status = tokio::task::spawn_blocking(move || {
         std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "from_env_child", "--include-ignored", "--quiet"])
@@ -345,7 +348,7 @@ async fn from_env_reads_the_process_environment() {
     .await
     .unwrap();
     assert!(status.success());
-    let r = &server.requests()[0];
+    let r = &server.received()[0];
     assert_eq!(
         names(r)[..4],
         [

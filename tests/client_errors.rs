@@ -1,12 +1,12 @@
 //! Error mapping: every Botpress error type and every transport failure, from real responses.
 
-mod fault;
+mod support;
 
 use std::time::Duration;
 
 use botpress::error::API_ERROR_TYPES;
 use botpress::prelude::*;
-use fault::{FaultServer, Reply, refused_url};
+use support::faults::{Fault, FaultServer, refused_url};
 
 fn client(url: &str) -> Client {
     Client::builder()
@@ -18,18 +18,20 @@ fn client(url: &str) -> Client {
         .unwrap()
 }
 
-fn tables() -> Reply {
-    Reply::json(200, serde_json::json!({"tables": []}))
+fn tables() -> Fault {
+    Fault::json(200, &serde_json::json!({"tables": []}))
 }
 
 #[tokio::test]
 async fn every_botpress_error_type_maps_to_its_kind() {
     let script = API_ERROR_TYPES
         .iter()
-        .map(|(t, status)| Reply::error(*status, t).header("x-request-id", &format!("req_{t}")))
+        .map(|(t, status)| {
+            Fault::error(*status, t).with_header("x-request-id", &format!("req_{t}"))
+        })
         .collect();
-    let server = FaultServer::start(script, tables()).await;
-    let client = client(&server.url);
+    let server = FaultServer::scripted(script, tables()).await;
+    let client = client(&server.base_url);
     for (error_type, status) in API_ERROR_TYPES {
         let err = client.list_tables().send().await.unwrap_err();
         // Directly on what `send()` returns…
@@ -68,8 +70,8 @@ async fn every_botpress_error_type_maps_to_its_kind() {
 
 #[tokio::test]
 async fn kinds_match_directly_and_question_mark_converts() {
-    let server = FaultServer::start(vec![Reply::error(404, "ResourceNotFound")], tables()).await;
-    let client = client(&server.url);
+    let server = FaultServer::scripted(vec![Fault::error(404, "ResourceNotFound")], tables()).await;
+    let client = client(&server.base_url);
     let outcome = match client.list_tables().send().await {
         Err(e) if e.kind() == ErrorKind::ResourceNotFound => "not found",
         Err(_) => "other error",
@@ -85,8 +87,12 @@ async fn kinds_match_directly_and_question_mark_converts() {
 
 #[tokio::test]
 async fn unknown_types_keep_their_name() {
-    let server = FaultServer::start(vec![Reply::error(418, "MadeUpType")], tables()).await;
-    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    let server = FaultServer::scripted(vec![Fault::error(418, "MadeUpType")], tables()).await;
+    let err = client(&server.base_url)
+        .list_tables()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unknown("MadeUpType".into()));
     assert_eq!(err.status_code(), Some(418));
     assert_eq!(err.kind().as_str(), "MadeUpType");
@@ -96,12 +102,16 @@ async fn unknown_types_keep_their_name() {
 #[tokio::test]
 async fn an_html_page_is_an_invalid_response_with_its_raw_body() {
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
-    let server = FaultServer::start(
-        vec![Reply::text(502, "text/html", html).header("x-request-id", "req_html")],
+    let server = FaultServer::scripted(
+        vec![Fault::text(502, "text/html", html).with_header("x-request-id", "req_html")],
         tables(),
     )
     .await;
-    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    let err = client(&server.base_url)
+        .list_tables()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert_eq!(err.status_code(), Some(502));
     assert_eq!(err.raw_body(), Some(html.as_bytes()));
@@ -120,18 +130,18 @@ async fn an_html_page_is_an_invalid_response_with_its_raw_body() {
 
 #[tokio::test]
 async fn empty_and_foreign_json_error_bodies() {
-    let server = FaultServer::start(
+    let server = FaultServer::scripted(
         vec![
-            Reply::text(500, "text/plain", ""),
-            Reply::json(
+            Fault::text(500, "text/plain", ""),
+            Fault::json(
                 400,
-                serde_json::json!({"message": "not an api error shape"}),
+                &serde_json::json!({"message": "not an api error shape"}),
             ),
         ],
         tables(),
     )
     .await;
-    let client = client(&server.url);
+    let client = client(&server.base_url);
     let err = client.list_tables().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert_eq!(err.status_code(), Some(500));
@@ -155,8 +165,12 @@ async fn the_rate_limiter_body_is_rate_limited() {
     let body =
         r#"{"type":"RateLimited","description":"The request has been rate-limited.","status":429}"#;
     let server =
-        FaultServer::start(vec![Reply::text(429, "application/json", body)], tables()).await;
-    let err = client(&server.url).list_tables().send().await.unwrap_err();
+        FaultServer::scripted(vec![Fault::text(429, "application/json", body)], tables()).await;
+    let err = client(&server.base_url)
+        .list_tables()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.status_code(), Some(429));
     assert_eq!(
@@ -168,12 +182,16 @@ async fn the_rate_limiter_body_is_rate_limited() {
 
 #[tokio::test]
 async fn a_success_body_that_does_not_decode_keeps_its_bytes() {
-    let server = FaultServer::start(
-        vec![Reply::json(200, serde_json::json!({"unexpected": true}))],
+    let server = FaultServer::scripted(
+        vec![Fault::json(200, &serde_json::json!({"unexpected": true}))],
         tables(),
     )
     .await;
-    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    let err = client(&server.base_url)
+        .list_tables()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert_eq!(err.raw_body(), Some(&br#"{"unexpected":true}"#[..]));
     let err = botpress::Error::from(err);
@@ -204,9 +222,9 @@ async fn connection_refused_is_connect() {
 
 #[tokio::test]
 async fn a_hanging_server_is_a_timeout() {
-    let server = FaultServer::start(vec![Reply::Hang], tables()).await;
+    let server = FaultServer::scripted(vec![Fault::hang()], tables()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .timeout(Duration::from_millis(200))
         .retry(RetryPolicy::none())
         .build()
@@ -219,15 +237,19 @@ async fn a_hanging_server_is_a_timeout() {
 
 #[tokio::test]
 async fn a_closed_connection_is_a_network_error() {
-    let server = FaultServer::start(vec![Reply::Close], tables()).await;
-    let err = client(&server.url).list_tables().send().await.unwrap_err();
+    let server = FaultServer::scripted(vec![Fault::close_after_body()], tables()).await;
+    let err = client(&server.base_url)
+        .list_tables()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
 }
 
 #[tokio::test]
 async fn a_missing_required_field_is_an_invalid_request() {
-    let server = FaultServer::start(vec![], tables()).await;
-    let err = client(&server.url)
+    let server = FaultServer::scripted(vec![], tables()).await;
+    let err = client(&server.base_url)
         .get_conversation()
         .send()
         .await

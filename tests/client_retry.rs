@@ -3,21 +3,21 @@
 //! Delays are checked through the `on_retry` hook (the delay the transport computed and where
 //! it came from), never by measuring elapsed time as an upper bound.
 
-mod fault;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use botpress::prelude::*;
 use botpress::retry::{DelaySource, RetryEvent, RetryReason};
-use fault::{FaultServer, Reply, refused_url};
+use support::faults::{Fault, FaultServer, refused_url};
 
-fn tables() -> Reply {
-    Reply::json(200, serde_json::json!({"tables": []}))
+fn tables() -> Fault {
+    Fault::json(200, &serde_json::json!({"tables": []}))
 }
 
-fn ok_empty() -> Reply {
-    Reply::json(200, serde_json::json!({}))
+fn ok_empty() -> Fault {
+    Fault::json(200, &serde_json::json!({}))
 }
 
 /// A retry policy recording its events, with a tiny backoff so that any delay of a second or
@@ -64,14 +64,14 @@ fn delays(events: &Mutex<Vec<RetryEvent>>) -> Vec<(RetryReason, Duration, DelayS
 
 #[tokio::test]
 async fn retry_after_seconds_is_honoured() {
-    let server = FaultServer::start(
-        vec![Reply::error(503, "Unknown").header("Retry-After", "1")],
+    let server = FaultServer::scripted(
+        vec![Fault::error(503, "Unknown").with_header("Retry-After", "1")],
         tables(),
     )
     .await;
     let (policy, events) = recorded(4);
     let started = Instant::now();
-    client(&server.url, policy)
+    client(&server.base_url, policy)
         .list_tables()
         .send()
         .await
@@ -90,14 +90,14 @@ async fn retry_after_seconds_is_honoured() {
 
 #[tokio::test]
 async fn ratelimit_reset_retries_a_post_on_429() {
-    let server = FaultServer::start(
-        vec![Reply::error(429, "RateLimited").header("RateLimit-Reset", "1")],
+    let server = FaultServer::scripted(
+        vec![Fault::error(429, "RateLimited").with_header("RateLimit-Reset", "1")],
         ok_empty(),
     )
     .await;
     let (policy, events) = recorded(4);
-    post(&client(&server.url, policy)).await.unwrap();
-    let requests = server.requests();
+    post(&client(&server.base_url, policy)).await.unwrap();
+    let requests = server.received();
     assert_eq!(requests.len(), 2);
     assert!(requests.iter().all(|r| r.method == "POST"));
     assert_eq!(requests[0].body, requests[1].body);
@@ -115,13 +115,13 @@ async fn ratelimit_reset_retries_a_post_on_429() {
 async fn x_ratelimit_reset_and_the_odd_rate_limiter_body() {
     let body =
         r#"{"type":"RateLimited","description":"The request has been rate-limited.","status":429}"#;
-    let server = FaultServer::start(
-        vec![Reply::text(429, "application/json", body).header("X-RateLimit-Reset", "1")],
+    let server = FaultServer::scripted(
+        vec![Fault::text(429, "application/json", body).with_header("X-RateLimit-Reset", "1")],
         tables(),
     )
     .await;
     let (policy, events) = recorded(4);
-    client(&server.url, policy)
+    client(&server.base_url, policy)
         .list_tables()
         .send()
         .await
@@ -141,14 +141,14 @@ async fn x_ratelimit_reset_and_the_odd_rate_limiter_body() {
 async fn retry_after_http_date_is_read_and_capped() {
     let at = chrono::Utc::now() + chrono::Duration::seconds(30);
     let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-    let server = FaultServer::start(
-        vec![Reply::error(429, "RateLimited").header("Retry-After", &date)],
+    let server = FaultServer::scripted(
+        vec![Fault::error(429, "RateLimited").with_header("Retry-After", &date)],
         tables(),
     )
     .await;
     let (policy, events) = recorded(4);
     let policy = policy.max_delay(Duration::from_millis(200));
-    client(&server.url, policy)
+    client(&server.base_url, policy)
         .list_tables()
         .send()
         .await
@@ -168,18 +168,18 @@ async fn retry_after_http_date_is_read_and_capped() {
 
 #[tokio::test]
 async fn ratelimit_reset_wins_over_the_other_headers() {
-    let server = FaultServer::start(
+    let server = FaultServer::scripted(
         vec![
-            Reply::error(503, "Unknown")
-                .header("Retry-After", "3")
-                .header("X-RateLimit-Reset", "2")
-                .header("RateLimit-Reset", "1"),
+            Fault::error(503, "Unknown")
+                .with_header("Retry-After", "3")
+                .with_header("X-RateLimit-Reset", "2")
+                .with_header("RateLimit-Reset", "1"),
         ],
         tables(),
     )
     .await;
     let (policy, events) = recorded(4);
-    client(&server.url, policy)
+    client(&server.base_url, policy)
         .list_tables()
         .send()
         .await
@@ -196,9 +196,9 @@ async fn ratelimit_reset_wins_over_the_other_headers() {
 
 #[tokio::test]
 async fn backoff_without_headers_stops_at_max_attempts() {
-    let server = FaultServer::start(vec![], Reply::error(500, "Internal")).await;
+    let server = FaultServer::scripted(vec![], Fault::error(500, "Internal")).await;
     let (policy, events) = recorded(3);
-    let err = client(&server.url, policy)
+    let err = client(&server.base_url, policy)
         .list_tables()
         .send()
         .await
@@ -217,8 +217,8 @@ async fn backoff_without_headers_stops_at_max_attempts() {
 
 #[tokio::test]
 async fn retries_are_off_with_retry_policy_none() {
-    let server = FaultServer::start(vec![], Reply::error(503, "Unknown")).await;
-    let err = client(&server.url, RetryPolicy::none())
+    let server = FaultServer::scripted(vec![], Fault::error(503, "Unknown")).await;
+    let err = client(&server.base_url, RetryPolicy::none())
         .list_tables()
         .send()
         .await
@@ -229,9 +229,9 @@ async fn retries_are_off_with_retry_policy_none() {
 
 #[tokio::test]
 async fn a_post_is_never_repeated_after_a_timeout() {
-    let server = FaultServer::start(vec![Reply::Hang], ok_empty()).await;
+    let server = FaultServer::scripted(vec![Fault::hang()], ok_empty()).await;
     let (policy, events) = recorded(4);
-    let err = post(&client(&server.url, policy)).await.unwrap_err();
+    let err = post(&client(&server.base_url, policy)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(server.count(), 1);
     assert!(events.lock().unwrap().is_empty());
@@ -239,9 +239,9 @@ async fn a_post_is_never_repeated_after_a_timeout() {
 
 #[tokio::test]
 async fn a_post_is_never_repeated_after_a_reset_after_sending() {
-    let server = FaultServer::start(vec![Reply::Close], ok_empty()).await;
+    let server = FaultServer::scripted(vec![Fault::close_after_body()], ok_empty()).await;
     let (policy, events) = recorded(4);
-    let err = post(&client(&server.url, policy)).await.unwrap_err();
+    let err = post(&client(&server.base_url, policy)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
     assert_eq!(server.count(), 1);
     assert!(events.lock().unwrap().is_empty());
@@ -249,9 +249,10 @@ async fn a_post_is_never_repeated_after_a_reset_after_sending() {
 
 #[tokio::test]
 async fn a_get_is_retried_after_a_timeout_and_a_reset() {
-    let server = FaultServer::start(vec![Reply::Hang, Reply::Close], tables()).await;
+    let server =
+        FaultServer::scripted(vec![Fault::hang(), Fault::close_after_body()], tables()).await;
     let (policy, events) = recorded(4);
-    client(&server.url, policy)
+    client(&server.base_url, policy)
         .list_tables()
         .send()
         .await
@@ -275,13 +276,13 @@ async fn a_post_is_retried_when_the_connection_is_refused() {
 #[tokio::test]
 async fn write_retries_by_status() {
     // 409 ResourceLockedConflict: retried for a POST.
-    let server = FaultServer::start(
-        vec![Reply::error(409, "ResourceLockedConflict")],
+    let server = FaultServer::scripted(
+        vec![Fault::error(409, "ResourceLockedConflict")],
         ok_empty(),
     )
     .await;
     let (policy, _) = recorded(4);
-    post(&client(&server.url, policy)).await.unwrap();
+    post(&client(&server.base_url, policy)).await.unwrap();
     assert_eq!(server.count(), 2);
 
     // 500, 502, 503, 504 and other 409s: not retried for a POST…
@@ -292,37 +293,38 @@ async fn write_retries_by_status() {
         (504, "OperationTimeout"),
         (409, "AlreadyExists"),
     ] {
-        let server = FaultServer::start(vec![Reply::error(status, error_type)], ok_empty()).await;
+        let server =
+            FaultServer::scripted(vec![Fault::error(status, error_type)], ok_empty()).await;
         let (policy, _) = recorded(4);
-        let err = post(&client(&server.url, policy)).await.unwrap_err();
+        let err = post(&client(&server.base_url, policy)).await.unwrap_err();
         assert_eq!(err.kind().as_str(), error_type);
         assert_eq!(server.count(), 1, "{status} {error_type}");
     }
     // …but a DELETE (idempotent) is retried on them.
-    let server = FaultServer::start(
+    let server = FaultServer::scripted(
         vec![
-            Reply::error(503, "Unknown"),
-            Reply::error(504, "OperationTimeout"),
+            Fault::error(503, "Unknown"),
+            Fault::error(504, "OperationTimeout"),
         ],
         ok_empty(),
     )
     .await;
     let (policy, _) = recorded(4);
-    client(&server.url, policy)
+    client(&server.base_url, policy)
         .delete_conversation()
         .id("conv_1")
         .send()
         .await
         .unwrap();
     assert_eq!(server.count(), 3);
-    assert!(server.requests().iter().all(|r| r.method == "DELETE"));
+    assert!(server.received().iter().all(|r| r.method == "DELETE"));
 }
 
 #[tokio::test]
 async fn the_total_deadline_cuts_a_hanging_attempt() {
-    let server = FaultServer::start(vec![], Reply::Hang).await;
+    let server = FaultServer::scripted(vec![], Fault::hang()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .timeout(Duration::from_secs(30))
         .total_timeout(Duration::from_millis(300))
         .build()
@@ -334,14 +336,14 @@ async fn the_total_deadline_cuts_a_hanging_attempt() {
 
 #[tokio::test]
 async fn no_attempt_starts_past_the_deadline() {
-    let server = FaultServer::start(
-        vec![Reply::error(503, "Unknown").header("Retry-After", "5")],
+    let server = FaultServer::scripted(
+        vec![Fault::error(503, "Unknown").with_header("Retry-After", "5")],
         tables(),
     )
     .await;
     let (policy, events) = recorded(4);
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .total_timeout(Duration::from_secs(1))
         .retry(policy)
         .build()
@@ -355,11 +357,11 @@ async fn no_attempt_starts_past_the_deadline() {
 
 #[tokio::test]
 async fn a_request_that_cannot_get_its_turn_times_out_unsent() {
-    let server = FaultServer::start(vec![], tables()).await;
+    let server = FaultServer::scripted(vec![], tables()).await;
     // One request every 2 s, and a 300 ms deadline: the second request's turn would come
     // after its deadline, so it fails at once without being sent.
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .pacing(Pacing::new().requests_per_second(0.5))
         .total_timeout(Duration::from_millis(300))
         .build()
@@ -383,9 +385,9 @@ async fn a_request_that_cannot_get_its_turn_times_out_unsent() {
 
 #[tokio::test]
 async fn max_in_flight_is_shared_by_clones() {
-    let server = FaultServer::start(vec![], tables().held()).await;
+    let server = FaultServer::scripted(vec![], tables().held()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .bot_id("bot_1")
         .pacing(Pacing::new().max_in_flight(2))
         .build()
@@ -416,9 +418,9 @@ async fn max_in_flight_is_shared_by_clones() {
 
 #[tokio::test]
 async fn the_rate_budget_spaces_requests() {
-    let server = FaultServer::start(vec![], tables()).await;
+    let server = FaultServer::scripted(vec![], tables()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .pacing(Pacing::new().requests_per_second(20.0))
         .build()
         .unwrap();
@@ -433,9 +435,9 @@ async fn the_rate_budget_spaces_requests() {
 
 #[tokio::test]
 async fn dropping_a_request_mid_flight_leaves_the_client_usable() {
-    let server = FaultServer::start(vec![Reply::Hang], tables()).await;
+    let server = FaultServer::scripted(vec![Fault::hang()], tables()).await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .pacing(Pacing::new().max_in_flight(1).requests_per_second(1000.0))
         .build()
         .unwrap();

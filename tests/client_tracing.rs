@@ -1,13 +1,13 @@
 //! Tracing: a span per request with its fields; no token and no body in any trace.
 
-mod fault;
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use botpress::prelude::*;
-use fault::{FaultServer, Reply};
+use support::faults::{Fault, FaultServer};
 
 const TOKEN: &str = "bp_pat_TRACE-S3CR3T";
 
@@ -41,17 +41,18 @@ async fn spans_carry_the_request_and_never_the_token_or_bodies() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = FaultServer::start(
+    let server = FaultServer::scripted(
         vec![
-            Reply::error(429, "RateLimited").header("Retry-After", "0"),
-            Reply::json(200, serde_json::json!({"tables": []})).header("x-request-id", "req_42"),
-            Reply::error(404, "ResourceNotFound"),
+            Fault::error(429, "RateLimited").with_header("Retry-After", "0"),
+            Fault::json(200, &serde_json::json!({"tables": []}))
+                .with_header("x-request-id", "req_42"),
+            Fault::error(404, "ResourceNotFound"),
         ],
-        Reply::json(200, serde_json::json!({"response_marker": "BODY-OUT"})),
+        Fault::json(200, &serde_json::json!({"response_marker": "BODY-OUT"})),
     )
     .await;
     let client = Client::builder()
-        .base_url(&server.url)
+        .base_url(&server.base_url)
         .token(TOKEN)
         .bot_id("bot_1")
         .retry(RetryPolicy::new().initial_backoff(Duration::from_millis(1)))

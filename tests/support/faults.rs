@@ -9,7 +9,9 @@
 //!
 //! Every request is recorded ([`Received`]) as soon as its head is read, with whether its body
 //! was then read in full, so tests can tell "never reached the server" from "reached it, but
-//! the server did not read it" from "processed".
+//! the server did not read it" from "processed". A fault can be [held](Fault::held) until the
+//! test calls [`FaultServer::release`], and the server counts the requests it holds at once
+//! ([`FaultServer::max_in_flight`]), so that pacing can be observed from the server's side.
 //!
 //! ```ignore
 //! let server = FaultServer::start().await;
@@ -27,6 +29,7 @@ use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
+    sync::watch,
 };
 
 /// Upper bound of any stall, so that a forgotten server task never outlives a test by much.
@@ -88,6 +91,9 @@ pub enum Fault {
     /// Reads the whole request, then resets the connection without answering: the request
     /// may have been processed.
     ResetAfterBody,
+    /// Reads the whole request, then closes the connection cleanly (FIN, no reset) without
+    /// answering.
+    CloseAfterBody,
     /// Reads the whole request, then waits `Duration` (or until the client hangs up) without
     /// sending anything, then closes.
     Stall(Duration),
@@ -114,9 +120,21 @@ pub enum Fault {
         chunk: usize,
         every: Duration,
     },
+    /// Waits until the test calls [`FaultServer::release`] (at once if it already did), then
+    /// behaves as the inner fault. The wait starts as soon as the request head is read.
+    Held(Box<Fault>),
 }
 
 impl Fault {
+    /// `status` with a body of `content_type`.
+    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+        Self::Respond {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
     /// `status` with a JSON body.
     pub fn json(status: u16, body: &Value) -> Self {
         Self::Respond {
@@ -131,17 +149,45 @@ impl Fault {
         Self::json(status, &api_error_body(status, error_type, message))
     }
 
+    /// A Botpress error of type `error_type` whose every field tells where it came from: id
+    /// `err_20240101000000x<status as 8 hex digits>`, message `<error_type> happened` and
+    /// metadata `{"hint": <error_type>}`.
+    pub fn error(status: u16, error_type: &str) -> Self {
+        let mut body = api_error_body(status, error_type, &format!("{error_type} happened"));
+        body["id"] = json!(format!("err_20240101000000x{status:08X}"));
+        body["metadata"] = json!({"hint": error_type});
+        Self::json(status, &body)
+    }
+
+    /// The same answer with one more header (also through [`Fault::Held`]).
+    ///
+    /// Panics for a fault that sends no headers of its own choosing.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        match &mut self {
+            Self::Respond { headers, .. } => headers.push((name.into(), value.into())),
+            Self::Held(inner) => **inner = inner.as_ref().clone().with_header(name, value),
+            other => panic!("{other:?} sends no chosen headers"),
+        }
+        self
+    }
+
+    /// This fault, once the test calls [`FaultServer::release`].
+    pub fn held(self) -> Self {
+        Self::Held(Box::new(self))
+    }
+
+    /// Never answers: the client must give up (stalls up to [`MAX_STALL`]).
+    pub fn hang() -> Self {
+        Self::Stall(MAX_STALL)
+    }
+
     /// A bare status with a Botpress error body of type `Internal`/`Unknown`-like (`status`
     /// 5xx) or a plain text body otherwise: the shape of a burst of 500/502/503/504.
     pub fn status(status: u16) -> Self {
         match status {
             500 => Self::api_error(500, "Internal", "internal error"),
             504 => Self::api_error(504, "OperationTimeout", "operation timed out"),
-            _ => Self::Respond {
-                status,
-                headers: vec![("Content-Type".into(), "text/plain".into())],
-                body: format!("status {status}").into_bytes(),
-            },
+            _ => Self::text(status, "text/plain", &format!("status {status}")),
         }
     }
 
@@ -175,11 +221,11 @@ impl Fault {
 
     /// `status` with `Content-Type: application/json` and a body that is not JSON.
     pub fn invalid_json(status: u16) -> Self {
-        Self::Respond {
+        Self::text(
             status,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: b"{\"conversation\": {\"id\": \"conv_1\", ".to_vec(),
-        }
+            "application/json",
+            "{\"conversation\": {\"id\": \"conv_1\", ",
+        )
     }
 
     /// `status` with a valid JSON body sent as `text/plain`.
@@ -193,11 +239,7 @@ impl Fault {
 
     /// The HTML error page a reverse proxy sends (e.g. a `502 Bad Gateway`).
     pub fn html_page(status: u16) -> Self {
-        Self::Respond {
-            status,
-            headers: vec![("Content-Type".into(), "text/html".into())],
-            body: proxy_page(status).into_bytes(),
-        }
+        Self::text(status, "text/html", &proxy_page(status))
     }
 
     /// `status` with `body` as JSON, truncated to its first half.
@@ -225,6 +267,11 @@ impl Fault {
     /// Connection reset after the request body is read.
     pub fn reset_after_body() -> Self {
         Self::ResetAfterBody
+    }
+
+    /// Connection closed cleanly, without an answer, after the request body is read.
+    pub fn close_after_body() -> Self {
+        Self::CloseAfterBody
     }
 
     /// No answer for `d`.
@@ -302,6 +349,42 @@ struct Shared {
     default: Fault,
     received: Vec<Received>,
     connections: usize,
+    /// Requests whose head arrived and that are not answered (or closed) yet.
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+/// The server's state and the signals tests wait on.
+struct Inner {
+    shared: Mutex<Shared>,
+    /// The number of request heads received, for [`FaultServer::wait_for`].
+    arrived: watch::Sender<usize>,
+    /// Whether [`FaultServer::release`] was called.
+    released: watch::Sender<bool>,
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap()
+    }
+}
+
+/// One request in flight; leaves the count when dropped.
+struct InFlight(Arc<Inner>);
+
+impl InFlight {
+    fn enter(inner: &Arc<Inner>) -> Self {
+        let mut s = inner.lock();
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        Self(inner.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().in_flight -= 1;
+    }
 }
 
 /// The running server. It stops with the test's runtime.
@@ -309,7 +392,7 @@ struct Shared {
 pub struct FaultServer {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
-    shared: Arc<Mutex<Shared>>,
+    inner: Arc<Inner>,
 }
 
 impl FaultServer {
@@ -318,61 +401,71 @@ impl FaultServer {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let shared = Arc::new(Mutex::new(Shared {
-            queue: VecDeque::new(),
-            default: Fault::Respond {
-                status: 599,
-                headers: vec![("Content-Type".into(), "text/plain".into())],
-                body: b"no fault queued".to_vec(),
-            },
-            received: Vec::new(),
-            connections: 0,
-        }));
-        let accept_shared = shared.clone();
+        let inner = Arc::new(Inner {
+            shared: Mutex::new(Shared {
+                queue: VecDeque::new(),
+                default: Fault::text(599, "text/plain", "no fault queued"),
+                received: Vec::new(),
+                connections: 0,
+                in_flight: 0,
+                max_in_flight: 0,
+            }),
+            arrived: watch::channel(0).0,
+            released: watch::channel(false).0,
+        });
+        let accept_inner = inner.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
                 let connection = {
-                    let mut s = accept_shared.lock().unwrap();
+                    let mut s = accept_inner.lock();
                     s.connections += 1;
                     s.connections - 1
                 };
-                tokio::spawn(serve_connection(stream, connection, accept_shared.clone()));
+                tokio::spawn(serve_connection(stream, connection, accept_inner.clone()));
             }
         });
         Self {
             base_url: format!("http://{addr}"),
-            shared,
+            inner,
         }
+    }
+
+    /// Starts a server that serves `script` in order, then `default` for every further
+    /// request.
+    pub async fn scripted(script: Vec<Fault>, default: Fault) -> Self {
+        let server = Self::start().await;
+        server.push_all(script);
+        server.set_default(default);
+        server
     }
 
     /// Queues the behaviour for the next request.
     pub fn push(&self, fault: Fault) {
-        self.shared.lock().unwrap().queue.push_back(fault);
+        self.inner.lock().queue.push_back(fault);
     }
 
     /// Queues several behaviours, in order.
     pub fn push_all(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.shared.lock().unwrap().queue.extend(faults);
+        self.inner.lock().queue.extend(faults);
     }
 
     /// The behaviour once the queue is empty.
     pub fn set_default(&self, fault: Fault) {
-        self.shared.lock().unwrap().default = fault;
+        self.inner.lock().default = fault;
     }
 
     /// Number of requests whose head reached the server.
     pub fn count(&self) -> usize {
-        self.shared.lock().unwrap().received.len()
+        self.inner.lock().received.len()
     }
 
     /// Number of requests whose body the server read in full.
     pub fn count_body_read(&self) -> usize {
-        self.shared
+        self.inner
             .lock()
-            .unwrap()
             .received
             .iter()
             .filter(|r| r.body_read)
@@ -381,18 +474,47 @@ impl FaultServer {
 
     /// Number of TCP connections accepted.
     pub fn connections(&self) -> usize {
-        self.shared.lock().unwrap().connections
+        self.inner.lock().connections
     }
 
     /// Every request received so far.
     pub fn received(&self) -> Vec<Received> {
-        self.shared.lock().unwrap().received.clone()
+        self.inner.lock().received.clone()
     }
 
     /// Behaviours still queued.
     pub fn pending(&self) -> usize {
-        self.shared.lock().unwrap().queue.len()
+        self.inner.lock().queue.len()
     }
+
+    /// Waits until the heads of at least `n` requests arrived. Fails the test (instead of
+    /// hanging) if they never come; this is a guard against a hang, not a timing assertion.
+    pub async fn wait_for(&self, n: usize) {
+        let mut arrived = self.inner.arrived.subscribe();
+        tokio::time::timeout(MAX_STALL, arrived.wait_for(|c| *c >= n))
+            .await
+            .unwrap_or_else(|_| panic!("expected {n} requests, got {}", self.count()))
+            .expect("server alive");
+    }
+
+    /// Lets every [held](Fault::held) request, now and later, go on.
+    pub fn release(&self) {
+        self.inner.released.send_replace(true);
+    }
+
+    /// The most requests the server held at once (from the arrival of a request's head until
+    /// the server starts answering it or closes its connection).
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.lock().max_in_flight
+    }
+}
+
+/// A URL where nothing listens (connection refused).
+pub async fn refused_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}")
 }
 
 /// A request head: method, target, headers.
@@ -493,14 +615,15 @@ fn json_headers() -> Vec<(String, String)> {
 }
 
 /// Serves one connection: requests in sequence until a fault closes it.
-async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<Mutex<Shared>>) {
+async fn serve_connection(mut stream: TcpStream, connection: usize, inner: Arc<Inner>) {
     let mut buf = Vec::new();
     loop {
         let Some(head) = read_head(&mut stream, &mut buf).await else {
             return;
         };
+        let in_flight = InFlight::enter(&inner);
         let (fault, index) = {
-            let mut s = shared.lock().unwrap();
+            let mut s = inner.lock();
             let fault = s.queue.pop_front().unwrap_or_else(|| s.default.clone());
             s.received.push(Received {
                 connection,
@@ -513,6 +636,13 @@ async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<
             });
             (fault, s.received.len() - 1)
         };
+        inner.arrived.send_modify(|c| *c += 1);
+        let mut fault = fault;
+        while let Fault::Held(held) = fault {
+            let mut released = inner.released.subscribe();
+            let _ = released.wait_for(|r| *r).await;
+            fault = *held;
+        }
         if let Fault::ResetBeforeBody = fault {
             let _ = stream.set_zero_linger();
             return;
@@ -521,17 +651,20 @@ async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<
             return;
         };
         {
-            let mut s = shared.lock().unwrap();
+            let mut s = inner.lock();
             s.received[index].body = body;
             s.received[index].body_read = true;
         }
+        // Each answer leaves the in-flight count before it starts, so a client that got its
+        // answer never sees this request as still held.
         match fault {
-            Fault::ResetBeforeBody => unreachable!("handled above"),
+            Fault::ResetBeforeBody | Fault::Held(_) => unreachable!("handled above"),
             Fault::Respond {
                 status,
                 headers,
                 body,
             } => {
+                drop(in_flight);
                 let mut out = response_head(status, &headers, body.len());
                 out.extend_from_slice(&body);
                 if stream.write_all(&out).await.is_err() {
@@ -540,6 +673,10 @@ async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<
             }
             Fault::ResetAfterBody => {
                 let _ = stream.set_zero_linger();
+                return;
+            }
+            Fault::CloseAfterBody => {
+                let _ = stream.shutdown().await;
                 return;
             }
             Fault::Stall(d) => {
@@ -551,6 +688,7 @@ async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<
                 body,
                 stall,
             } => {
+                drop(in_flight);
                 let head = response_head(status, &json_headers(), body.len());
                 if stream.write_all(&head).await.is_err() {
                     return;
@@ -559,6 +697,7 @@ async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<
                 return;
             }
             Fault::Truncated { status, body, sent } => {
+                drop(in_flight);
                 let mut out = response_head(status, &json_headers(), body.len());
                 out.extend_from_slice(&body[..sent.min(body.len())]);
                 let _ = stream.write_all(&out).await;
@@ -571,6 +710,7 @@ async fn serve_connection(mut stream: TcpStream, connection: usize, shared: Arc<
                 chunk,
                 every,
             } => {
+                drop(in_flight);
                 let head = response_head(status, &json_headers(), body.len());
                 if stream.write_all(&head).await.is_err() {
                     return;
