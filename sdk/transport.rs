@@ -385,7 +385,8 @@ impl Transport {
                 *request.timeout_mut() = Some(timeout);
             }
             let attempt_started = Instant::now();
-            let (result, retry) = attempt_once(http, request, &method, permit).await;
+            let (result, retry) =
+                attempt_once(http, request, &method, permit, spare.is_some()).await;
             trace::attempt(
                 attempt,
                 result.as_ref().ok().map(|r| r.status().as_u16()),
@@ -450,6 +451,7 @@ async fn attempt_once(
     request: Request,
     method: &Method,
     permit: Option<Permit>,
+    may_retry: bool,
 ) -> (reqwest::Result<Response>, Option<RetryReason>) {
     match http.execute(request).await {
         Err(e) => {
@@ -473,32 +475,30 @@ async fn attempt_once(
         }
         // An idempotent call's body is read here, inside the retry loop, so that a body cut
         // short or stalled past the attempt timeout is retried like any transient fault (the
-        // generated code would read all of it anyway before decoding).
-        Ok(response) if retry::is_idempotent(method) => match buffer_success(response).await {
-            Ok(response) => (Ok(response), None),
-            Err(e) => {
-                let retry = retry::retry_body_failure(method, &e);
-                (Err(e), retry)
+        // generated code would read all of it anyway before decoding). On the last attempt
+        // there is nothing to retry: the generated code reads the body itself.
+        Ok(response) if may_retry && retry::is_idempotent(method) => {
+            match buffer_success(response).await {
+                Ok(response) => (Ok(response), None),
+                Err(e) => {
+                    let retry = retry::retry_body_failure(method, &e);
+                    (Err(e), retry)
+                }
             }
-        },
+        }
         Ok(response) => (Ok(hold_permit(response, permit)), None),
     }
 }
 
 /// Reads a success response into memory and returns it rebuilt over the bytes (the headers
-/// are moved, not copied; a body that arrived in one chunk is not copied either).
-async fn buffer_success(response: Response) -> reqwest::Result<Response> {
-    use http_body_util::BodyExt;
+/// are moved, not copied).
+async fn buffer_success(mut response: Response) -> reqwest::Result<Response> {
+    let status = response.status();
+    let version = response.version();
     let url = response.url().clone();
-    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let bytes = body.collect().await?.to_bytes();
-    Ok(rebuild(
-        parts.status,
-        parts.version,
-        parts.headers,
-        url,
-        reqwest::Body::from(bytes),
-    ))
+    let headers = std::mem::take(response.headers_mut());
+    let body = reqwest::Body::from(response.bytes().await?);
+    Ok(rebuild(status, version, headers, url, body))
 }
 
 /// Reads a response body into memory, keeping at most `limit` bytes (the rest is not read).
