@@ -331,6 +331,7 @@ impl ClientBuilder {
                 retry,
                 timeouts,
                 pacer,
+                base_url: Default::default(),
             },
         )?;
         Ok(Client::new_with_client(&base_url, http, transport))

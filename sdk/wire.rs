@@ -16,7 +16,10 @@
 //! so no operation needs code of its own.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use reqwest::{Method, Request, header};
+use progenitor_client::ClientInfo;
+use reqwest::{Method, Request, Url, header};
+
+use crate::generated::Client;
 
 include!(concat!(env!("OUT_DIR"), "/query_order.rs"));
 
@@ -43,6 +46,31 @@ pub fn encode_query_component(s: &str) -> String {
 /// Percent-encodes one path segment like `encodeURIComponent`.
 pub fn encode_path_segment(s: &str) -> String {
     utf8_percent_encode(s, PATH_SEGMENT).to_string()
+}
+
+/// The URL of an operation: the client's base URL followed by `path` (already
+/// percent-encoded by the generated code), exactly what parsing `format!("{base}{path}")`
+/// yields, without parsing the base URL again on every request (the generated code calls
+/// this; `build.rs` puts it in place of progenitor's `format!`).
+pub(crate) fn endpoint(client: &Client, path: std::fmt::Arguments<'_>) -> Result<Url, String> {
+    let base = &client.baseurl;
+    let parsed = client.inner().base_url(base);
+    match parsed {
+        Some(url) if url.query().is_none() && url.fragment().is_none() => {
+            // The parser gives a base without a path the path `/`, which `format!` would not
+            // have: `http://h` + `/v1/x` is `/v1/x`, `http://h/` + `/v1/x` is `//v1/x`.
+            let prefix = if base.ends_with('/') {
+                url.path()
+            } else {
+                url.path().trim_end_matches('/')
+            };
+            let mut out = url.clone();
+            out.set_path(&format!("{prefix}{path}"));
+            Ok(out)
+        }
+        _ => Url::parse(&format!("{base}{path}"))
+            .map_err(|e| format!("invalid URL `{base}{path}`: {e}")),
+    }
 }
 
 /// Rewrites `request` into the service's wire form; see the [module docs](self).
