@@ -512,6 +512,31 @@ fn pagination_table(ops: &[ListOp]) -> String {
     )
 }
 
+/// Calls `f` on every item of `items`, and of the modules among them, recursively.
+fn each_item(items: &mut [syn::Item], f: &mut impl FnMut(&mut syn::Item)) {
+    for item in items {
+        if let syn::Item::Mod(m) = item
+            && let Some((_, inner)) = &mut m.content
+        {
+            each_item(inner, f);
+        }
+        f(item);
+    }
+}
+
+/// Calls `f` on the body of every method of every `impl` block in `items` (recursively).
+fn each_method_body(items: &mut [syn::Item], f: &mut impl FnMut(&mut syn::Block)) {
+    each_item(items, &mut |item| {
+        if let syn::Item::Impl(i) = item {
+            for member in &mut i.items {
+                if let syn::ImplItem::Fn(method) = member {
+                    f(&mut method.block);
+                }
+            }
+        }
+    });
+}
+
 /// Decoding rules added to the fields of the generated types, by field type (found in the
 /// generated code itself, so they follow whatever progenitor emits):
 /// - `DateTime<Utc>` and `Option<DateTime<Utc>>` decode with `crate::timestamp`, which reads
@@ -535,44 +560,34 @@ fn field_decoders(ast: &mut syn::File) {
             _ => None,
         }
     }
-    fn visit(items: &mut [syn::Item], count: &mut usize) {
-        for item in items {
-            match item {
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &mut m.content {
-                        visit(items, count);
-                    }
-                }
-                syn::Item::Struct(s) if derives_deserialize(&s.attrs) => {
-                    for field in s.fields.iter_mut() {
-                        let ty = field.ty.to_token_stream().to_string();
-                        let Some(path) = decoder(&ty) else { continue };
-                        // An optional field must stay optional once it has a decoder of its
-                        // own: serde then needs `default` to accept its absence.
-                        let optional = ty.starts_with(OPTION);
-                        let has_default = field.attrs.iter().any(|a| {
-                            a.path().is_ident("serde")
-                                && a.to_token_stream().to_string().contains("default")
-                        });
-                        field.attrs.push(if optional && !has_default {
-                            syn::parse_quote!(#[serde(default, deserialize_with = #path)])
-                        } else {
-                            syn::parse_quote!(#[serde(deserialize_with = #path)])
-                        });
-                        *count += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
     fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
         attrs.iter().any(|a| {
             a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
         })
     }
     let mut count = 0;
-    visit(&mut ast.items, &mut count);
+    each_item(&mut ast.items, &mut |item| {
+        let syn::Item::Struct(s) = item else { return };
+        if !derives_deserialize(&s.attrs) {
+            return;
+        }
+        for field in s.fields.iter_mut() {
+            let ty = field.ty.to_token_stream().to_string();
+            let Some(path) = decoder(&ty) else { continue };
+            // An optional field must stay optional once it has a decoder of its
+            // own: serde then needs `default` to accept its absence.
+            let optional = ty.starts_with(OPTION);
+            let has_default = field.attrs.iter().any(|a| {
+                a.path().is_ident("serde") && a.to_token_stream().to_string().contains("default")
+            });
+            field.attrs.push(if optional && !has_default {
+                syn::parse_quote!(#[serde(default, deserialize_with = #path)])
+            } else {
+                syn::parse_quote!(#[serde(deserialize_with = #path)])
+            });
+            count += 1;
+        }
+    });
     assert!(
         count > 0,
         "no DateTime<Utc> or Nullable field found in the generated types"
@@ -617,35 +632,15 @@ fn strip_api_version(ast: &mut syn::File) {
             }
         }
     }
-    fn visit_block(block: &mut syn::Block, count: &mut usize) {
+    let mut count = 0;
+    each_method_body(&mut ast.items, &mut |block| {
         let before = block.stmts.len();
         block.stmts.retain(|s| !is_api_version(s));
         if block.stmts.len() < before {
-            *count += before - block.stmts.len();
+            count += before - block.stmts.len();
             block.stmts.iter_mut().for_each(shrink_capacity);
         }
-    }
-    fn visit(items: &mut [syn::Item], count: &mut usize) {
-        for item in items {
-            match item {
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &mut m.content {
-                        visit(items, count);
-                    }
-                }
-                syn::Item::Impl(i) => {
-                    for member in &mut i.items {
-                        if let syn::ImplItem::Fn(f) = member {
-                            visit_block(&mut f.block, count);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut count = 0;
-    visit(&mut ast.items, &mut count);
+    });
     assert!(
         count > 0,
         "progenitor no longer adds an api-version header: remove strip_api_version"
@@ -715,27 +710,10 @@ fn parsed_base_url(ast: &mut syn::File) {
         };
         true
     }
-    fn visit(items: &mut [syn::Item], count: &mut usize) {
-        for item in items {
-            match item {
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &mut m.content {
-                        visit(items, count);
-                    }
-                }
-                syn::Item::Impl(i) => {
-                    for member in &mut i.items {
-                        if let syn::ImplItem::Fn(f) = member {
-                            *count += f.block.stmts.iter_mut().map(rewrite).filter(|r| *r).count();
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
     let mut count = 0;
-    visit(&mut ast.items, &mut count);
+    each_method_body(&mut ast.items, &mut |block| {
+        count += block.stmts.iter_mut().map(rewrite).filter(|r| *r).count();
+    });
     assert!(
         count > 0,
         "no operation URL found to rewrite: check parsed_base_url against the generated code"
