@@ -1,14 +1,14 @@
 //! Typed state, get-or-create, analytics and explicit `null`s: exact wire bytes against a
 //! recording server, and bad input rejected before any request.
-mod recording;
+mod support;
 
 use std::time::Duration;
 
 use botpress::types::{self, StateType};
 use botpress::{ErrorKind, Nullable};
-use recording::{Reply, Server, conversation, user};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use support::recorder::{Canned, Recorder, conversation, user};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Default)]
 struct Profile {
@@ -25,20 +25,23 @@ fn state(payload: serde_json::Value) -> serde_json::Value {
 }
 
 /// A server answering every state call with `payload`, and 404 to `GET`s when `missing`.
-async fn state_server(missing: bool) -> Server {
-    Server::start(move |req, _| {
+async fn state_server(missing: bool) -> Recorder {
+    Recorder::answering(move |req, _| {
         if missing && req.method == "GET" {
-            return Reply::error(404, "ResourceNotFound", "No State found");
+            return Canned::error(404, "ResourceNotFound", "No State found");
         }
         let payload = match req.method.as_str() {
             "GET" | "PATCH" => json!({"language": "fr", "visits": 2}),
             _ => req.json().get("payload").cloned().unwrap_or(json!({})),
         };
-        Reply::json(state(if payload.is_null() {
-            json!({})
-        } else {
-            payload
-        }))
+        Canned::json(
+            200,
+            &state(if payload.is_null() {
+                json!({})
+            } else {
+                payload
+            }),
+        )
     })
     .await
 }
@@ -80,7 +83,7 @@ async fn state_get_set_patch_get_or_set_on_the_wire() {
     let lines: Vec<_> = server
         .requests()
         .iter()
-        .map(|r| format!("{} {} {}", r.method, r.uri, r.body_text()))
+        .map(|r| format!("{} {} {}", r.method, r.target, r.body_text()))
         .collect();
     assert_eq!(
         lines,
@@ -107,7 +110,7 @@ async fn a_missing_state_is_none() {
         .unwrap();
     assert_eq!(got, None);
     assert_eq!(
-        server.requests()[0].uri,
+        server.requests()[0].target,
         "/v1/chat/states/conversation/conv_1/flow"
     );
 }
@@ -126,7 +129,7 @@ async fn state_delete_and_expiry_send_explicit_nulls() {
     let requests = server.requests();
     let lines: Vec<_> = requests
         .iter()
-        .map(|r| format!("{} {} {}", r.method, r.uri, r.body_text()))
+        .map(|r| format!("{} {} {}", r.method, r.target, r.body_text()))
         .collect();
     assert_eq!(
         lines,
@@ -207,7 +210,8 @@ async fn bad_state_input_fails_before_any_request() {
 
 #[tokio::test]
 async fn a_payload_that_does_not_fit_the_type_is_a_decode_error() {
-    let server = Server::start(|_, _| Reply::json(state(json!({"language": 7})))).await;
+    let server =
+        Recorder::answering(|_, _| Canned::json(200, &state(json!({"language": 7})))).await;
     let client = server.client();
     let err = client
         .state::<Profile>(StateType::User, "user_1", "profile")
@@ -220,12 +224,12 @@ async fn a_payload_that_does_not_fit_the_type_is_a_decode_error() {
 
 #[tokio::test]
 async fn get_or_create_reports_created() {
-    let server = Server::start(|req, i| match req.path() {
+    let server = Recorder::answering(|req, i| match req.path() {
         "/v1/chat/conversations/get-or-create" => {
-            Reply::json(json!({"conversation": conversation("conv_1"), "meta": {"created": i == 0}}))
+            Canned::json(200, &json!({"conversation": conversation("conv_1"), "meta": {"created": i == 0}}))
         }
-        "/v1/chat/users/get-or-create" => Reply::json(json!({"user": user("user_1")})),
-        "/v1/tables/orders" => Reply::json(json!({
+        "/v1/chat/users/get-or-create" => Canned::json(200, &json!({"user": user("user_1")})),
+        "/v1/tables/orders" => Canned::json(200, &json!({
             "table": {"id": "table_1", "name": "orders", "schema": {"type": "object", "properties": {}, "additionalProperties": true}},
             "created": true, "rows": 0, "stale": 0, "indexing": 0
         })),
@@ -294,7 +298,7 @@ async fn get_or_create_reports_created() {
 
 #[tokio::test]
 async fn analytics_sends_name_and_count_only() {
-    let server = Server::start(|_, _| Reply::json(json!({}))).await;
+    let server = Recorder::answering(|_, _| Canned::json(200, &json!({}))).await;
     let client = server.client();
     client
         .track_analytics_count("checkout_completed", 3)
@@ -302,7 +306,7 @@ async fn analytics_sends_name_and_count_only() {
         .unwrap();
     let req = &server.requests()[0];
     assert_eq!(
-        format!("{} {} {}", req.method, req.uri, req.body_text()),
+        format!("{} {} {}", req.method, req.target, req.body_text()),
         r#"POST /v1/chat/analytics {"count":3,"name":"checkout_completed"}"#
     );
     for (name, count) in [("", 1), ("x", 0), (&*"n".repeat(201), 1)] {
@@ -314,7 +318,8 @@ async fn analytics_sends_name_and_count_only() {
 
 #[tokio::test]
 async fn explicit_null_versus_absent_on_nullable_fields() {
-    let server = Server::start(|_, _| Reply::json(json!({"user": user("user_1")}))).await;
+    let server =
+        Recorder::answering(|_, _| Canned::json(200, &json!({"user": user("user_1")}))).await;
     let client = server.client();
     // Absent: the name is left unchanged.
     client

@@ -1,15 +1,15 @@
 //! Typed tables against a recording server: the schema schemars derives as Botpress
 //! columns, rows in and out as the struct, the filter language, unknown columns rejected
 //! before any request, offset streaming.
-mod recording;
+mod support;
 
 use botpress::ErrorKind;
 use botpress::tables::{Filter, Query, TableRow, table_schema};
 use futures::TryStreamExt;
-use recording::{Reply, Server};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use support::recorder::{Canned, Recorder};
 
 #[derive(Serialize, Deserialize, JsonSchema, Debug, PartialEq, Clone)]
 #[serde(rename_all = "lowercase")]
@@ -81,8 +81,8 @@ fn schemars_schema_becomes_botpress_columns() {
 }
 
 /// A server for table `orders`: get-or-create, rows create/find/get/delete.
-async fn table_server() -> Server {
-    Server::start(|req, _| {
+async fn table_server() -> Recorder {
+    Recorder::answering(|req, _| {
         let stored = |id: i64, data: &serde_json::Value| {
             let mut row = data.as_object().cloned().unwrap();
             row.insert("id".into(), json!(id));
@@ -105,10 +105,13 @@ async fn table_server() -> Server {
                     column["x-zui"] = json!({"index": i});
                 }
                 schema["additionalProperties"] = json!(true);
-                Reply::json(json!({
-                    "table": {"id": "table_1", "name": "orders", "schema": schema},
-                    "created": true, "rows": 0, "stale": 0, "indexing": 0
-                }))
+                Canned::json(
+                    200,
+                    &json!({
+                        "table": {"id": "table_1", "name": "orders", "schema": schema},
+                        "created": true, "rows": 0, "stale": 0, "indexing": 0
+                    }),
+                )
             }
             ("POST", "/v1/tables/orders/rows") => {
                 let rows: Vec<_> = req.json()["rows"]
@@ -118,22 +121,25 @@ async fn table_server() -> Server {
                     .enumerate()
                     .map(|(i, r)| stored(i as i64 + 1, r))
                     .collect();
-                Reply::json(json!({"rows": rows}))
+                Canned::json(200, &json!({"rows": rows}))
             }
             ("POST", "/v1/tables/orders/rows/find") => {
                 let offset = req.json()["offset"].as_i64().unwrap_or(0);
                 let rows: Vec<_> = (offset..(offset + 2).min(3))
                     .map(|i| stored(i + 1, &sample))
                     .collect();
-                Reply::json(
-                    json!({"rows": rows, "hasMore": offset + 2 < 3, "offset": offset, "limit": 2}),
+                Canned::json(
+                    200,
+                    &json!({"rows": rows, "hasMore": offset + 2 < 3, "offset": offset, "limit": 2}),
                 )
             }
             ("GET", "/v1/tables/orders/row") => match req.query_param("id").as_deref() {
-                Some("7") => Reply::json(json!({"row": stored(7, &sample)})),
-                _ => Reply::error(404, "ResourceNotFound", "Row not found"),
+                Some("7") => Canned::json(200, &json!({"row": stored(7, &sample)})),
+                _ => Canned::error(404, "ResourceNotFound", "Row not found"),
             },
-            ("POST", "/v1/tables/orders/rows/delete") => Reply::json(json!({"deletedRows": 2})),
+            ("POST", "/v1/tables/orders/rows/delete") => {
+                Canned::json(200, &json!({"deletedRows": 2}))
+            }
             other => panic!("unexpected {other:?}"),
         }
     })
@@ -171,7 +177,7 @@ async fn typed_rows_go_in_and_come_out() {
     let row: TableRow<Order> = orders.get(7).await.unwrap().unwrap();
     assert_eq!((row.id, row.data.sku.as_str()), (7, "A-1"));
     assert!(orders.get(8).await.unwrap().is_none());
-    assert_eq!(server.requests()[2].uri, "/v1/tables/orders/row?id=7");
+    assert_eq!(server.requests()[2].target, "/v1/tables/orders/row?id=7");
 
     assert_eq!(orders.delete(&[1, 2]).await.unwrap(), 2);
     assert_eq!(server.requests()[4].body_text(), r#"{"ids":[1,2]}"#);

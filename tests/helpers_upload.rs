@@ -2,57 +2,56 @@
 //! API headers, `Content-Type` from the upsert response, `Content-Length`, `x-amz-tagging`
 //! only for immediately public content), a failed `PUT`, progress, URL and path sources, and
 //! bad input rejected before any request.
-mod recording;
+mod support;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
 use botpress::ErrorKind;
 use botpress::files::UploadSource;
 use botpress::types::FileAccessPolicy;
-use recording::{Recorded, Reply, Server};
 use serde_json::json;
+use support::recorder::{Canned, Recorded, Recorder};
 
 /// The upsert response: the file with an upload URL back to this server, content type
 /// `text/plain; charset=utf-8` (different from anything the request said).
-fn upserted(base: &str, req: &Recorded) -> Reply {
+fn upserted(base: &str, req: &Recorded) -> Canned {
     let body = req.json();
-    Reply::json(json!({"file": {
-        "id": "file_1", "botId": "bot_1", "key": body["key"], "url": "https://files/x",
-        "size": null, "contentType": "text/plain; charset=utf-8", "tags": body.get("tags").cloned().unwrap_or(json!({})),
-        "metadata": {}, "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
-        "accessPolicies": [], "index": false, "status": "upload_pending",
-        "owner": {"type": "bot", "id": "bot_1"},
-        "uploadUrl": format!("{base}/s3/docs%2Fhello.txt?X-Amz-Signature=a%2Bb%3D&X-Amz-Expires=60"),
-    }}))
+    Canned::json(
+        200,
+        &json!({"file": {
+            "id": "file_1", "botId": "bot_1", "key": body["key"], "url": "https://files/x",
+            "size": null, "contentType": "text/plain; charset=utf-8", "tags": body.get("tags").cloned().unwrap_or(json!({})),
+            "metadata": {}, "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+            "accessPolicies": [], "index": false, "status": "upload_pending",
+            "owner": {"type": "bot", "id": "bot_1"},
+            "uploadUrl": format!("{base}/s3/docs%2Fhello.txt?X-Amz-Signature=a%2Bb%3D&X-Amz-Expires=60"),
+        }}),
+    )
 }
 
 /// A server that upserts, answers the content PUT with `put_status`, and serves
 /// `/source.txt` for URL uploads.
-async fn upload_server(put_status: u16) -> Server {
+async fn upload_server(put_status: u16) -> Recorder {
     let base: Arc<OnceLock<String>> = Arc::default();
     let handler_base = base.clone();
-    let server = Server::start(move |req, _| match (req.method.as_str(), req.path()) {
+    let server = Recorder::answering(move |req, _| match (req.method.as_str(), req.path()) {
         ("PUT", "/v1/files") => upserted(handler_base.get().unwrap(), req),
         ("PUT", path) if path.starts_with("/s3/") => {
             if put_status == 200 {
-                Reply::empty(200)
+                Canned::empty(200)
             } else {
-                Reply {
-                    status: put_status,
-                    content_type: "application/xml",
-                    body: "<Error><Code>AccessDenied</Code></Error>".into(),
-                }
+                Canned::text(
+                    put_status,
+                    "application/xml",
+                    "<Error><Code>AccessDenied</Code></Error>",
+                )
             }
         }
-        ("GET", "/source.txt") => Reply {
-            status: 200,
-            content_type: "text/plain",
-            body: "downloaded content".into(),
-        },
+        ("GET", "/source.txt") => Canned::text(200, "text/plain", "downloaded content"),
         other => panic!("unexpected {other:?}"),
     })
     .await;
-    base.set(server.url.clone()).unwrap();
+    base.set(server.base_url.clone()).unwrap();
     server
 }
 
@@ -92,7 +91,7 @@ async fn uploads_bytes_with_the_upsert_then_a_bare_put() {
     assert_eq!(requests.len(), 2);
     let upsert = &requests[0];
     assert_eq!(
-        (upsert.method.as_str(), upsert.uri.as_str()),
+        (upsert.method.as_str(), upsert.target.as_str()),
         ("PUT", "/v1/files")
     );
     assert_eq!(upsert.header("authorization"), Some("Bearer t"));
@@ -105,7 +104,7 @@ async fn uploads_bytes_with_the_upsert_then_a_bare_put() {
     let put = &requests[1];
     assert_eq!(put.method, "PUT");
     assert_eq!(
-        put.uri, "/s3/docs%2Fhello.txt?X-Amz-Signature=a%2Bb%3D&X-Amz-Expires=60",
+        put.target, "/s3/docs%2Fhello.txt?X-Amz-Signature=a%2Bb%3D&X-Amz-Expires=60",
         "the upload URL is used verbatim"
     );
     assert_eq!(
@@ -115,7 +114,7 @@ async fn uploads_bytes_with_the_upsert_then_a_bare_put() {
     assert_eq!(put.header("content-length"), Some("11"));
     assert_eq!(put.header("x-amz-tagging"), Some("public=true"));
     assert_bare(put);
-    assert_eq!(put.body, b"hello world");
+    assert_eq!(&put.body[..], b"hello world");
 }
 
 #[tokio::test]
@@ -139,7 +138,7 @@ async fn no_tagging_header_unless_immediately_public() {
         r#"{"key":"docs/hello.txt","publicContentImmediatelyAccessible":false,"size":3}"#
     );
     assert_eq!(requests[1].header("x-amz-tagging"), None);
-    assert_eq!(requests[1].body, [0, 1, 2]);
+    assert_eq!(&requests[1].body[..], [0, 1, 2]);
     assert_eq!(
         requests[2].body_text(),
         r#"{"key":"docs/hello.txt","size":1}"#
@@ -214,7 +213,7 @@ async fn uploads_from_a_url_fetched_without_botpress_headers() {
     client
         .upload_file(
             "docs/copy.txt",
-            UploadSource::url(format!("{}/source.txt", server.url)),
+            UploadSource::url(format!("{}/source.txt", server.base_url)),
         )
         .send()
         .await
@@ -229,7 +228,7 @@ async fn uploads_from_a_url_fetched_without_botpress_headers() {
         requests[1].body_text(),
         r#"{"key":"docs/copy.txt","size":18}"#
     );
-    assert_eq!(requests[2].body, b"downloaded content");
+    assert_eq!(&requests[2].body[..], b"downloaded content");
 }
 
 #[tokio::test]

@@ -1,18 +1,18 @@
 //! Pagination against a recording server: laziness (requests counted as items are pulled),
 //! `limit`, empty pages, overlapping pages, a repeating cursor, prefetch, offset paging of
 //! table rows, and the exact request lines of a walk.
-mod recording;
+mod support;
 
 use botpress::ErrorKind;
 use botpress::paginate::Paginate;
 use futures::{StreamExt, TryStreamExt};
-use recording::{Reply, Server, conversation};
 use serde_json::json;
+use support::recorder::{Canned, Recorder, conversation};
 
 /// A server listing conversations from `pages` (ids), page `i` answering the token `t<i>`
 /// and pointing at `t<i+1>` unless it is the last.
-async fn conversation_pages(pages: &'static [&'static [&'static str]]) -> Server {
-    Server::start(move |req, _| {
+async fn conversation_pages(pages: &'static [&'static [&'static str]]) -> Recorder {
+    Recorder::answering(move |req, _| {
         let i = match req.query_param("nextToken") {
             None => 0,
             Some(t) => t.trim_start_matches('t').parse::<usize>().unwrap(),
@@ -23,7 +23,7 @@ async fn conversation_pages(pages: &'static [&'static [&'static str]]) -> Server
         } else {
             json!({})
         };
-        Reply::json(json!({"conversations": items, "meta": meta}))
+        Canned::json(200, &json!({"conversations": items, "meta": meta}))
     })
     .await
 }
@@ -55,7 +55,7 @@ async fn walks_many_pages_lazily_repeating_the_filters() {
     }
     assert_eq!(pulled, ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]);
     assert_eq!(requests_after_each_pull, [1, 1, 2, 2, 3, 3, 4]);
-    let lines: Vec<_> = server.requests().iter().map(|r| r.uri.clone()).collect();
+    let lines: Vec<_> = server.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(
         lines,
         [
@@ -69,9 +69,12 @@ async fn walks_many_pages_lazily_repeating_the_filters() {
 
 #[tokio::test]
 async fn opaque_tokens_are_sent_back_percent_encoded() {
-    let server = Server::start(|req, _| match req.query_param("nextToken").as_deref() {
-        None => Reply::json(json!({"tags": ["a"], "meta": {"nextToken": "tok/1+2=3 &x"}})),
-        Some("tok/1+2=3 &x") => Reply::json(json!({"tags": ["b"], "meta": {}})),
+    let server = Recorder::answering(|req, _| match req.query_param("nextToken").as_deref() {
+        None => Canned::json(
+            200,
+            &json!({"tags": ["a"], "meta": {"nextToken": "tok/1+2=3 &x"}}),
+        ),
+        Some("tok/1+2=3 &x") => Canned::json(200, &json!({"tags": ["b"], "meta": {}})),
         Some(other) => panic!("unexpected token {other:?}"),
     })
     .await;
@@ -84,7 +87,7 @@ async fn opaque_tokens_are_sent_back_percent_encoded() {
         .unwrap();
     assert_eq!(tags, ["a", "b"]);
     assert_eq!(
-        server.requests()[1].uri,
+        server.requests()[1].target,
         "/v1/files/tags?nextToken=tok%2F1%2B2%3D3%20%26x"
     );
 }
@@ -183,9 +186,12 @@ async fn overlapping_pages_yield_each_item_once() {
 
 #[tokio::test]
 async fn strings_deduplicate_by_value() {
-    let server = Server::start(|req, _| match req.query_param("nextToken").as_deref() {
-        None => Reply::json(json!({"values": ["x", "y"], "meta": {"nextToken": "n"}})),
-        _ => Reply::json(json!({"values": ["y", "z"], "meta": {}})),
+    let server = Recorder::answering(|req, _| match req.query_param("nextToken").as_deref() {
+        None => Canned::json(
+            200,
+            &json!({"values": ["x", "y"], "meta": {"nextToken": "n"}}),
+        ),
+        _ => Canned::json(200, &json!({"values": ["y", "z"], "meta": {}})),
     })
     .await;
     let client = server.client();
@@ -201,9 +207,12 @@ async fn strings_deduplicate_by_value() {
 
 #[tokio::test]
 async fn a_repeating_token_ends_with_a_clear_error() {
-    let server = Server::start(|req, _| {
+    let server = Recorder::answering(|req, _| {
         let id = format!("c{}", req.query_param("nextToken").unwrap_or_default());
-        Reply::json(json!({"conversations": [conversation(&id)], "meta": {"nextToken": "same"}}))
+        Canned::json(
+            200,
+            &json!({"conversations": [conversation(&id)], "meta": {"nextToken": "same"}}),
+        )
     })
     .await;
     let client = server.client();
@@ -219,11 +228,12 @@ async fn a_repeating_token_ends_with_a_clear_error() {
 
 #[tokio::test]
 async fn an_api_error_ends_the_traversal() {
-    let server = Server::start(|req, _| match req.query_param("nextToken") {
-        None => {
-            Reply::json(json!({"conversations": [conversation("c1")], "meta": {"nextToken": "t1"}}))
-        }
-        Some(_) => Reply::error(403, "Forbidden", "no"),
+    let server = Recorder::answering(|req, _| match req.query_param("nextToken") {
+        None => Canned::json(
+            200,
+            &json!({"conversations": [conversation("c1")], "meta": {"nextToken": "t1"}}),
+        ),
+        Some(_) => Canned::error(403, "Forbidden", "no"),
     })
     .await;
     let client = server.client();
@@ -265,7 +275,7 @@ async fn prefetch_requests_the_next_page_before_the_consumer_asks() {
 
 #[tokio::test]
 async fn table_rows_page_by_offset() {
-    let server = Server::start(|req, _| {
+    let server = Recorder::answering(|req, _| {
         let body = req.json();
         let offset = body["offset"].as_i64().unwrap_or(0);
         let limit = body["limit"].as_i64().unwrap_or(100);
@@ -273,9 +283,12 @@ async fn table_rows_page_by_offset() {
         let rows: Vec<_> = (offset..(offset + limit).min(total))
             .map(|i| json!({"id": i + 1, "computed": {}, "name": format!("r{}", i + 1)}))
             .collect();
-        Reply::json(json!({
-            "rows": rows, "hasMore": offset + limit < total, "offset": offset, "limit": limit
-        }))
+        Canned::json(
+            200,
+            &json!({
+                "rows": rows, "hasMore": offset + limit < total, "offset": offset, "limit": limit
+            }),
+        )
     })
     .await;
     let client = server.client();
@@ -314,8 +327,11 @@ async fn table_rows_page_by_offset() {
 
 #[tokio::test]
 async fn table_rows_without_progress_end_with_an_error() {
-    let server = Server::start(|_, _| {
-        Reply::json(json!({"rows": [], "hasMore": true, "offset": 0, "limit": 100}))
+    let server = Recorder::answering(|_, _| {
+        Canned::json(
+            200,
+            &json!({"rows": [], "hasMore": true, "offset": 0, "limit": 100}),
+        )
     })
     .await;
     let client = server.client();

@@ -1276,7 +1276,7 @@ pub async fn run(tools: &NodeTools, mutate: impl Fn(&XCase, &mut Vec<Recorded>))
     let cases = all();
     let spec = std::sync::Arc::new(Spec::load());
     let answers = spec.clone();
-    let server = Recorder::answering(move |r| respond(&answers, r)).await;
+    let server = Recorder::answering(move |r, _| respond(&answers, r)).await;
     let (missing, unknown) = coverage(&cases);
     let mut report = Report {
         cases: cases.len(),

@@ -2,11 +2,17 @@
 //! raw path and query, headers in order, body) and answered with the next queued response,
 //! or, as a proxy ([`Recorder::proxy`]), forwarded to an upstream server whose answer is
 //! recorded too and passed back. A server started with [`Recorder::answering`] computes
-//! the answer to any request for which nothing is queued.
+//! the answer to any request for which nothing is queued, from the request and its index.
+//! Tests read the requests as they go ([`Recorder::requests`], [`Recorder::wait_for`]) or
+//! take them ([`Recorder::take`]).
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
 };
+
+use tokio::sync::watch;
+
+use super::faults::{MAX_STALL, api_error_body};
 
 use axum::{
     Router,
@@ -54,12 +60,24 @@ impl Recorded {
         format!("{} {}", self.method, self.target)
     }
 
-    /// The value of header `name`, if sent once or more (first one).
+    /// The value of header `name` (case-insensitive), if sent once or more (first one).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The decoded value of query parameter `name`, if present.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query().as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The body as UTF-8 text (panics if it is not).
+    pub fn body_text(&self) -> String {
+        String::from_utf8(self.body.to_vec()).expect("utf-8 body")
     }
 
     /// The query string (without `?`), empty when there is none.
@@ -92,6 +110,7 @@ pub struct Canned {
 }
 
 impl Canned {
+    /// `status` with a JSON body.
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
         Self {
             status,
@@ -99,10 +118,30 @@ impl Canned {
             body: serde_json::to_vec(body).expect("json"),
         }
     }
+
+    /// `status` with a body of `content_type`.
+    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// `status` with an empty `text/plain` body.
+    pub fn empty(status: u16) -> Self {
+        Self::text(status, "text/plain", "")
+    }
+
+    /// The Botpress error body `{id, code, type, message}` with status `status`.
+    pub fn error(status: u16, error_type: &str, message: &str) -> Self {
+        Self::json(status, &api_error_body(status, error_type, message))
+    }
 }
 
-/// Computes the answer to a request (see [`Recorder::answering`]).
-pub type Responder = Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>;
+/// Computes the answer to a request from the request and its index (0-based, in arrival
+/// order; see [`Recorder::answering`]).
+pub type Responder = Arc<dyn Fn(&Recorded, usize) -> Canned + Send + Sync>;
 
 #[derive(Default)]
 struct Shared {
@@ -112,6 +151,8 @@ struct Shared {
     responder: Option<Responder>,
     /// Proxy mode: the upstream base URL and the client forwarding to it.
     upstream: Option<(String, reqwest::Client)>,
+    /// How many requests arrived (taken ones included).
+    arrived: watch::Sender<usize>,
 }
 
 /// The running server; dropped with the test's runtime.
@@ -142,8 +183,10 @@ impl Recorder {
     }
 
     /// Starts a server on a free loopback port that answers every request for which no
-    /// answer is queued with `respond(request)`.
-    pub async fn answering(respond: impl Fn(&Recorded) -> Canned + Send + Sync + 'static) -> Self {
+    /// answer is queued with `respond(request, index)` (index counts from 0 in arrival order).
+    pub async fn answering(
+        respond: impl Fn(&Recorded, usize) -> Canned + Send + Sync + 'static,
+    ) -> Self {
         Self::start_with(Shared {
             responder: Some(Arc::new(respond)),
             ..Shared::default()
@@ -176,6 +219,53 @@ impl Recorder {
     pub fn take(&self) -> Vec<Recorded> {
         std::mem::take(&mut self.shared.lock().unwrap().requests)
     }
+
+    /// Every request recorded (and not taken) so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.lock().unwrap().requests.clone()
+    }
+
+    /// How many requests arrived so far (taken ones included).
+    pub fn count(&self) -> usize {
+        *self.shared.lock().unwrap().arrived.borrow()
+    }
+
+    /// Waits until `n` requests arrived. Fails the test (instead of hanging) if they never
+    /// come; this is a guard against a hang, not a timing assertion.
+    pub async fn wait_for(&self, n: usize) {
+        let mut arrived = self.shared.lock().unwrap().arrived.subscribe();
+        tokio::time::timeout(MAX_STALL, arrived.wait_for(|c| *c >= n))
+            .await
+            .unwrap_or_else(|_| panic!("expected {n} requests, got {}", self.count()))
+            .expect("server alive");
+    }
+
+    /// A client calling this server as bot `bot_1` with token `t`.
+    pub fn client(&self) -> botpress::Client {
+        botpress::Client::new_with_client(
+            &self.base_url,
+            reqwest::Client::new(),
+            botpress::transport::Transport::new(
+                botpress::Identity::new().token("t").bot_id("bot_1"),
+            ),
+        )
+    }
+}
+
+/// A conversation object with id `id`.
+pub fn conversation(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "channel": "web", "integration": "webchat", "tags": {},
+        "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"
+    })
+}
+
+/// A user object with id `id`.
+pub fn user(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "tags": {},
+        "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"
+    })
 }
 
 async fn handle(State(shared): State<Arc<Mutex<Shared>>>, request: Request<Body>) -> Response {
@@ -209,11 +299,13 @@ async fn handle(State(shared): State<Arc<Mutex<Shared>>>, request: Request<Body>
     }
     let canned = {
         let mut shared = shared.lock().unwrap();
+        let index = *shared.arrived.borrow();
         let canned = shared
             .queue
             .pop_front()
-            .or_else(|| shared.responder.as_ref().map(|r| r(&recorded)));
+            .or_else(|| shared.responder.as_ref().map(|r| r(&recorded, index)));
         shared.requests.push(recorded);
+        shared.arrived.send_modify(|c| *c += 1);
         canned
     };
     let canned = canned.unwrap_or(Canned {
@@ -280,7 +372,11 @@ async fn forward(
         },
     };
     recorded.response = Some(forwarded.clone());
-    shared.lock().unwrap().requests.push(recorded);
+    {
+        let mut shared = shared.lock().unwrap();
+        shared.requests.push(recorded);
+        shared.arrived.send_modify(|c| *c += 1);
+    }
     let mut response = Response::builder().status(StatusCode::from_u16(forwarded.status).unwrap());
     for (n, v) in &forwarded.headers {
         if !HOP_BY_HOP.contains(&n.as_str()) {
