@@ -8,18 +8,6 @@ use botpress_emulator::Config;
 use common::{Api, BOT, OTHER_BOT, TOKEN, assert_error};
 use serde_json::{Value, json};
 
-async fn conversation(api: &Api) -> String {
-    let c = api
-        .ok(
-            "POST",
-            "/v1/chat/conversations",
-            Some(json!({"channel": "web", "tags": {}})),
-            201,
-        )
-        .await;
-    c["conversation"]["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn malformed_bodies_are_invalid_payloads_naming_the_field() {
     let api = Api::start(Config::new()).await;
@@ -80,7 +68,7 @@ async fn malformed_bodies_are_invalid_payloads_naming_the_field() {
         )
         .await;
     assert_error(&wf, 400, "InvalidPayload", "body.status");
-    let c = conversation(&api).await;
+    let c = api.conversation().await;
     let expiry = api
         .call(
             "POST",
@@ -187,13 +175,8 @@ async fn tokens_and_bot_ids_are_required() {
 #[tokio::test]
 async fn another_bots_ids_are_not_found() {
     let api = Api::start(Config::new()).await;
-    let c = conversation(&api).await;
-    let u = api
-        .ok("POST", "/v1/chat/users", Some(json!({"tags": {}})), 201)
-        .await["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let c = api.conversation().await;
+    let u = api.user().await;
     api.ok(
         "POST",
         &format!("/v1/chat/states/user/{u}/s"),
@@ -306,7 +289,7 @@ async fn injection_attempts_in_tags_and_keys_are_plain_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_to_one_state_lose_no_update() {
     let api = std::sync::Arc::new(Api::start(Config::new()).await);
-    let c = conversation(&api).await;
+    let c = api.conversation().await;
     let path = format!("/v1/chat/states/conversation/{c}/counter");
     api.ok("POST", &path, Some(json!({"payload": {}})), 200)
         .await;

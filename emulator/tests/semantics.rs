@@ -16,14 +16,6 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-async fn user(api: &Api) -> String {
-    api.ok("POST", "/v1/chat/users", Some(json!({"tags": {}})), 201)
-        .await["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn lists_page_by_next_token_most_recent_first() {
     let api = Api::start(Config::new()).await;
@@ -148,16 +140,8 @@ async fn get_or_create_uses_discriminators_and_tags_unset_with_empty_values() {
 #[tokio::test]
 async fn messages_count_per_conversation_and_go_with_it() {
     let api = Api::start(Config::new()).await;
-    let u = user(&api).await;
-    let c = api
-        .ok(
-            "POST",
-            "/v1/chat/conversations",
-            Some(json!({"channel": "web", "tags": {}})),
-            201,
-        )
-        .await;
-    let conv = c["conversation"]["id"].as_str().unwrap().to_string();
+    let u = api.user().await;
+    let conv = api.conversation().await;
     let mut msgs = Vec::new();
     for i in 0..3 {
         let body = json!({"payload": {"text": i.to_string()}, "userId": u, "conversationId": conv, "type": "text", "tags": {}});
@@ -254,7 +238,7 @@ async fn scheduled_events_can_be_cancelled_once() {
 #[tokio::test]
 async fn states_replace_merge_expire_and_delete() {
     let api = Api::start(Config::new()).await;
-    let u = user(&api).await;
+    let u = api.user().await;
     let path = format!("/v1/chat/states/user/{u}/prefs");
     assert_error(
         &api.call("GET", &path, None).await,
@@ -703,16 +687,8 @@ async fn tag_values_analytics_and_participants() {
         200,
     )
     .await;
-    let u = user(&api).await;
-    let c = api
-        .ok(
-            "POST",
-            "/v1/chat/conversations",
-            Some(json!({"channel": "web", "tags": {}})),
-            201,
-        )
-        .await;
-    let conv = c["conversation"]["id"].as_str().unwrap();
+    let u = api.user().await;
+    let conv = api.conversation().await;
     api.ok(
         "POST",
         &format!("/v1/chat/conversations/{conv}/participants"),

@@ -44,19 +44,8 @@ where
 #[ignore = "benchmark: prints figures"]
 async fn throughput_of_get_conversation_and_create_message() {
     let api = Arc::new(Api::start_with(Config::new()).await);
-    let c = api
-        .ok(
-            "POST",
-            "/v1/chat/conversations",
-            Some(json!({"channel": "web", "tags": {}})),
-            201,
-        )
-        .await;
-    let conv = c["conversation"]["id"].as_str().unwrap().to_string();
-    let u = api
-        .ok("POST", "/v1/chat/users", Some(json!({"tags": {}})), 201)
-        .await;
-    let user = u["user"]["id"].as_str().unwrap().to_string();
+    let conv = api.conversation().await;
+    let user = api.user().await;
     let path: &'static str = Box::leak(format!("/v1/chat/conversations/{conv}").into_boxed_str());
     measure("getConversation", api.clone(), move |api, _| async move {
         api.call("GET", path, None).await.status

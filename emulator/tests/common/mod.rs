@@ -3,7 +3,7 @@
 
 use botpress_emulator::{Config, Emulator, spawn};
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A bot id of the length the document requires of ids (28..36).
 pub const BOT: &str = "bot_01HZX0000000000000000000A1";
@@ -108,6 +108,28 @@ impl Api {
         let answer = self.call(method, path, body).await;
         assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
         answer.body
+    }
+
+    /// Creates a conversation (channel `web`, no tags) as [`BOT`], asserting `201`; its id.
+    pub async fn conversation(&self) -> String {
+        let c = self
+            .ok(
+                "POST",
+                "/v1/chat/conversations",
+                Some(json!({"channel": "web", "tags": {}})),
+                201,
+            )
+            .await;
+        c["conversation"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a user (no tags) as [`BOT`], asserting `201`; its id.
+    pub async fn user(&self) -> String {
+        self.ok("POST", "/v1/chat/users", Some(json!({"tags": {}})), 201)
+            .await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 }
 
