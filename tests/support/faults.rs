@@ -335,12 +335,9 @@ impl Received {
         format!("{} {}", self.method, self.target)
     }
 
-    /// The value of header `name` (lowercase), first occurrence.
+    /// The value of header `name` (case-insensitive), first occurrence.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        super::header(&self.headers, name)
     }
 }
 

@@ -11,3 +11,11 @@ pub mod node;
 pub mod prism;
 pub mod recorder;
 pub mod summary;
+
+/// The value of the first header called `name` (case-insensitive) among `headers`.
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}

@@ -45,12 +45,9 @@ pub struct Forwarded {
 }
 
 impl Forwarded {
-    /// The value of header `name` (first one).
+    /// The value of header `name` (case-insensitive), first occurrence.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        super::header(&self.headers, name)
     }
 }
 
@@ -60,12 +57,9 @@ impl Recorded {
         format!("{} {}", self.method, self.target)
     }
 
-    /// The value of header `name` (case-insensitive), if sent once or more (first one).
+    /// The value of header `name` (case-insensitive), first occurrence.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        super::header(&self.headers, name)
     }
 
     /// The decoded value of query parameter `name`, if present.
