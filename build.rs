@@ -108,6 +108,7 @@ fn main() {
     field_decoders(&mut ast);
     strip_api_version(&mut ast);
     parsed_base_url(&mut ast);
+    doc_links(&mut ast);
     prune_type_builders(&mut ast);
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), prettyplease::unparse(&ast)).expect("write client");
@@ -718,6 +719,113 @@ fn parsed_base_url(ast: &mut syn::File) {
         count > 0,
         "no operation URL found to rewrite: check parsed_base_url against the generated code"
     );
+}
+
+/// Makes the document's descriptions valid rustdoc in the generated doc comments: the
+/// vendor's anchors to its own reference pages (`[User](#schema_user)`) become links to the
+/// generated types (`crate::types::User`; plain text when there is no such type), and a
+/// bracketed word that is not a link (`[DEPRECATED]`) is escaped.
+fn doc_links(ast: &mut syn::File) {
+    fn pascal_type(anchor: &str) -> String {
+        anchor
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+            })
+            .collect()
+    }
+    fn rewrite(text: &str, types: &std::collections::BTreeSet<String>) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find('[') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find(']') else {
+                out.push_str(&rest[open..]);
+                return out;
+            };
+            let label = &after[..close];
+            let tail = &after[close + 1..];
+            let in_code = out.matches('`').count() % 2 == 1;
+            let word = !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_');
+            if in_code {
+                out.push('[');
+                rest = after;
+            } else if let Some(anchor) = tail.strip_prefix("(#").and_then(|t| t.split_once(')')) {
+                let ty = anchor.0.strip_prefix("schema_").map(pascal_type);
+                match ty.filter(|t| types.contains(t)) {
+                    Some(t) => out.push_str(&format!("[{label}](crate::types::{t})")),
+                    None => out.push_str(label),
+                }
+                rest = anchor.1;
+            } else if tail.starts_with('(') || !word {
+                out.push('[');
+                rest = after;
+            } else {
+                out.push_str(&format!("\\[{label}\\]"));
+                rest = tail;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+    let mut types = std::collections::BTreeSet::new();
+    each_item(&mut ast.items, &mut |item| match item {
+        syn::Item::Struct(s) => {
+            types.insert(s.ident.to_string());
+        }
+        syn::Item::Enum(e) => {
+            types.insert(e.ident.to_string());
+        }
+        _ => {}
+    });
+    fn fix(attrs: &mut [syn::Attribute], types: &std::collections::BTreeSet<String>) {
+        for attr in attrs {
+            let syn::Meta::NameValue(nv) = &mut attr.meta else {
+                continue;
+            };
+            if !nv.path.is_ident("doc") {
+                continue;
+            }
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(doc),
+                ..
+            }) = &mut nv.value
+            {
+                let fixed = rewrite(&doc.value(), types);
+                if fixed != doc.value() {
+                    *doc = syn::LitStr::new(&fixed, doc.span());
+                }
+            }
+        }
+    }
+    each_item(&mut ast.items, &mut |item| match item {
+        syn::Item::Struct(s) => {
+            fix(&mut s.attrs, &types);
+            for field in s.fields.iter_mut() {
+                fix(&mut field.attrs, &types);
+            }
+        }
+        syn::Item::Enum(e) => {
+            fix(&mut e.attrs, &types);
+            for variant in e.variants.iter_mut() {
+                fix(&mut variant.attrs, &types);
+            }
+        }
+        syn::Item::Impl(i) => {
+            for member in &mut i.items {
+                if let syn::ImplItem::Fn(f) = member {
+                    fix(&mut f.attrs, &types);
+                }
+            }
+        }
+        _ => {}
+    });
 }
 
 /// Keeps typify's struct builders (`types::builder::X`, `X::builder()`) only for the types a

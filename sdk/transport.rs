@@ -6,7 +6,7 @@
 //!    headers of the client ([`Identity`]);
 //! 2. it is sent under the client's pacing ([`crate::pacing`]), with a per-attempt timeout that
 //!    also covers the response body and never runs past the total deadline;
-//! 3. failures are retried per the [`RetryPolicy`](crate::RetryPolicy) ([`crate::retry`]);
+//! 3. failures are retried per the [`RetryPolicy`] ([`crate::retry`]);
 //! 4. error responses are read into memory (they are small) so the retry decision can look at
 //!    the error type (`409 ResourceLockedConflict` is retried, other 409s are not), then
 //!    handed back to the generated code as a fresh response over the buffered bytes;
@@ -270,7 +270,7 @@ pub(crate) struct Shared {
 }
 
 /// Per-client transport state: the identity (per clone) and the retry policy, timeouts and
-/// pacing (shared by clones). The inner value of every [`Client`](crate::Client).
+/// pacing (shared by clones). The inner value of every [`Client`].
 #[derive(Clone)]
 pub struct Transport {
     identity: Arc<IdentityState>,
