@@ -1294,23 +1294,10 @@ pub async fn run(tools: &NodeTools, mutate: impl Fn(&XCase, &mut Vec<Recorded>))
         "cases": cases.iter().enumerate().map(|(n, c)| json!({"index": n, "method": c.method, "input": c.input})).collect::<Vec<_>>(),
     });
     std::fs::write(&file, serde_json::to_vec(&input).expect("json")).expect("write cases");
-    let output = tokio::process::Command::new("node")
-        .arg(tools.dir.join("cross-client.mjs"))
-        .arg(&file)
-        .current_dir(&tools.dir)
-        .output()
-        .await
-        .expect("run node");
-    assert!(
-        output.status.success(),
-        "cross-client.mjs failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = tools.run("cross-client.mjs", &[file.as_os_str()]).await;
     let mut ts_errors: BTreeMap<usize, String> = BTreeMap::new();
     let mut ts_done = BTreeSet::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in stdout.lines() {
         let v: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("cross-client.mjs printed a non-JSON line ({e}): {line}"));
         let n = v["index"].as_u64().expect("index") as usize;

@@ -116,14 +116,20 @@ impl NodeTools {
             .current_dir(&self.dir)
             .output()
             .expect("run node");
-        assert!(
-            output.status.success(),
-            "node script failed ({}):\n{script}\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
+        stdout_of(output, script)
+    }
+
+    /// Runs the script `tools/node/<script>` with `args` under node, without blocking the
+    /// async runtime, and returns its stdout; panics with its output when it fails.
+    pub async fn run(&self, script: &str, args: &[&std::ffi::OsStr]) -> String {
+        let output = tokio::process::Command::new("node")
+            .arg(self.dir.join(script))
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .await
+            .expect("run node");
+        stdout_of(output, script)
     }
 
     /// Exports the vendor's Runtime, Files and Tables documents and merges them into one
@@ -156,6 +162,18 @@ impl NodeTools {
         std::fs::write(&out, serde_json::to_vec_pretty(&merged).expect("json")).expect("write");
         out
     }
+}
+
+/// The stdout of a node run; panics with both outputs when it failed.
+fn stdout_of(output: std::process::Output, what: &str) -> String {
+    assert!(
+        output.status.success(),
+        "node failed ({}) on {what}:\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
 }
 
 /// Adds `doc`'s paths and components to `into`; a name present in both must be identical.
