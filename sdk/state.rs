@@ -120,6 +120,19 @@ fn payload_object<P: Serialize + ?Sized>(value: &P) -> crate::Result<Map<String,
     }
 }
 
+/// `client.<operation>()` with this state's path parameters (`type`, `id`, `name`) set: every
+/// state operation addresses its state the same way, on a different generated builder.
+macro_rules! at_path {
+    ($state:ident . $operation:ident) => {
+        $state
+            .client
+            .$operation()
+            .type_($state.type_.clone())
+            .id(&$state.id)
+            .name(&$state.name)
+    };
+}
+
 impl<T> TypedState<'_, T>
 where
     T: Serialize + DeserializeOwned,
@@ -150,14 +163,7 @@ where
     /// The payload, or `None` when the state does not exist (the service's `404`).
     pub async fn get(&self) -> crate::Result<Option<T>> {
         self.check()?;
-        let sent = self
-            .client
-            .get_state()
-            .type_(self.type_.clone())
-            .id(&self.id)
-            .name(&self.name)
-            .send()
-            .await;
+        let sent = at_path!(self.get_state).send().await;
         match sent {
             Ok(response) => Self::decode(response.into_inner().state).map(Some),
             Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => Ok(None),
@@ -173,15 +179,7 @@ where
             payload: Some(payload),
             expiry: self.expiry.clone(),
         };
-        let response = self
-            .client
-            .set_state()
-            .type_(self.type_.clone())
-            .id(&self.id)
-            .name(&self.name)
-            .body(body)
-            .send()
-            .await?;
+        let response = at_path!(self.set_state).body(body).send().await?;
         Self::decode(response.into_inner().state)
     }
 
@@ -194,15 +192,7 @@ where
             payload,
             expiry: self.expiry.clone(),
         };
-        let response = self
-            .client
-            .get_or_set_state()
-            .type_(self.type_.clone())
-            .id(&self.id)
-            .name(&self.name)
-            .body(body)
-            .send()
-            .await?;
+        let response = at_path!(self.get_or_set_state).body(body).send().await?;
         Self::decode(response.into_inner().state)
     }
 
@@ -216,15 +206,7 @@ where
             payload,
             expiry: self.expiry.clone(),
         };
-        let response = self
-            .client
-            .patch_state()
-            .type_(self.type_.clone())
-            .id(&self.id)
-            .name(&self.name)
-            .body(body)
-            .send()
-            .await?;
+        let response = at_path!(self.patch_state).body(body).send().await?;
         Self::decode(response.into_inner().state)
     }
 
@@ -235,14 +217,7 @@ where
             payload: None,
             expiry: None,
         };
-        self.client
-            .set_state()
-            .type_(self.type_.clone())
-            .id(&self.id)
-            .name(&self.name)
-            .body(body)
-            .send()
-            .await?;
+        at_path!(self.set_state).body(body).send().await?;
         Ok(())
     }
 
@@ -251,11 +226,7 @@ where
     pub async fn set_expiry(&self, expiry: Option<Duration>) -> crate::Result<()> {
         self.check()?;
         let expiry = expiry.map(expiry_ms).transpose()?;
-        self.client
-            .set_state_expiry()
-            .type_(self.type_.clone())
-            .id(&self.id)
-            .name(&self.name)
+        at_path!(self.set_state_expiry)
             .body(types::SetStateExpiryBody { expiry })
             .send()
             .await?;
