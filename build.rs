@@ -513,6 +513,17 @@ fn pagination_table(ops: &[ListOp]) -> String {
     )
 }
 
+/// The items of the inline module `name` among `items` (panics when there is none).
+fn module<'a>(items: &'a mut [syn::Item], name: &str) -> &'a mut Vec<syn::Item> {
+    items
+        .iter_mut()
+        .find_map(|i| match i {
+            syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, c)| c),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the generated client has no inline `{name}` module"))
+}
+
 /// Calls `f` on every item of `items`, and of the modules among them, recursively.
 fn each_item(items: &mut [syn::Item], f: &mut impl FnMut(&mut syn::Item)) {
     for item in items {
@@ -834,15 +845,6 @@ fn doc_links(ast: &mut syn::File) {
 /// code) are removed: nobody builds a response, and the compiler would otherwise type-check
 /// and expand them on every build. Everything is read from the generated code itself.
 fn prune_type_builders(ast: &mut syn::File) {
-    fn module<'a>(items: &'a mut [syn::Item], name: &str) -> &'a mut Vec<syn::Item> {
-        items
-            .iter_mut()
-            .find_map(|i| match i {
-                syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, c)| c),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("the generated client has no `{name}` module"))
-    }
     /// The last identifier of a type path (`super::X` → `X`).
     fn type_name(ty: &syn::Type) -> Option<String> {
         match ty {
@@ -939,15 +941,7 @@ fn prune_type_builders(ast: &mut syn::File) {
 /// is how the next page is prefetched). The builder's fields are read from the generated
 /// code, so this follows whatever progenitor emits.
 fn owned_senders(ast: &mut syn::File, ops: &[ListOp]) {
-    let module = ast
-        .items
-        .iter_mut()
-        .find_map(|i| match i {
-            syn::Item::Mod(m) if m.ident == "builder" => Some(m),
-            _ => None,
-        })
-        .expect("the generated client has a `builder` module");
-    let items = &mut module.content.as_mut().expect("inline builder module").1;
+    let items = module(&mut ast.items, "builder");
     let mut extra: Vec<syn::Item> = Vec::new();
     for op in ops {
         let name = format_ident!("{}", pascal(&op.op_id));
