@@ -265,8 +265,9 @@ pub(crate) struct Shared {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) pacer: Option<Arc<Pacer>>,
-    /// The client's base URL, parsed once (with the string it was parsed from).
-    pub(crate) base_url: std::sync::OnceLock<(String, Url)>,
+    /// The client's base URL, parsed once (with the string it was parsed from; `None` when
+    /// it does not parse).
+    pub(crate) base_url: std::sync::OnceLock<(String, Option<Url>)>,
 }
 
 /// Per-client transport state: the identity (per clone) and the retry policy, timeouts and
@@ -318,18 +319,14 @@ impl Transport {
     }
 
     /// `base` parsed, once per transport (and its clones); `None` when it is not a valid
-    /// base URL, or when this transport serves clients of different base URLs (the first
-    /// one parsed is kept and the others are parsed per request, as before).
+    /// URL, or when this transport serves clients of different base URLs (the first one is
+    /// kept and the others are parsed per request, as before).
     pub(crate) fn base_url(&self, base: &str) -> Option<&Url> {
-        let (text, url) = self.shared.base_url.get_or_init(|| match Url::parse(base) {
-            Ok(url) => (base.to_owned(), url),
-            // Never equal to a base string, so every request takes the slow path.
-            Err(_) => (
-                String::from("\0"),
-                Url::parse("http://invalid.").expect("a valid URL"),
-            ),
-        });
-        (text == base).then_some(url)
+        let (text, url) = self
+            .shared
+            .base_url
+            .get_or_init(|| (base.to_owned(), Url::parse(base).ok()));
+        url.as_ref().filter(|_| text == base)
     }
 
     /// The identity requests are sent with.

@@ -197,6 +197,37 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_is_what_parsing_the_joined_string_gives() {
+        let transport = crate::transport::Transport::default();
+        for base in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "https://api.botpress.cloud",
+            "https://example.com/prefix",
+            "https://example.com/prefix/",
+        ] {
+            let client = Client::new(base, transport.clone());
+            for path in ["/v1/chat/conversations/conv%201", "/v1/files"] {
+                let url = endpoint(&client, format_args!("{path}")).expect("valid");
+                assert_eq!(
+                    url,
+                    Url::parse(&format!("{base}{path}")).unwrap(),
+                    "{base} {path}"
+                );
+            }
+        }
+        // The transport parsed the first base once; another base is parsed per request.
+        assert_eq!(
+            transport.base_url("http://127.0.0.1:8080").map(Url::as_str),
+            Some("http://127.0.0.1:8080/")
+        );
+        assert!(transport.base_url("https://api.botpress.cloud").is_none());
+        let invalid = Client::new("not a url", crate::transport::Transport::default());
+        let err = endpoint(&invalid, format_args!("/v1/files")).expect_err("invalid");
+        assert!(err.starts_with("invalid URL `not a url/v1/files`"), "{err}");
+    }
+
+    #[test]
     fn get_keeps_no_body() {
         let mut r = request(Method::GET, "http://h/v1/chat/conversations/conv_1");
         normalize(&mut r, "get_conversation");
