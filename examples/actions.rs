@@ -4,7 +4,6 @@
 //! real service set `BP_ACTION` to an action of an integration installed on the bot).
 mod common;
 
-use common::object;
 use serde_json::json;
 
 #[tokio::main]
@@ -16,10 +15,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // callAction
     let response = client
         .call_action()
-        .body_map(|b| {
-            b.type_(action.clone())
-                .input(object(json!({"title": "Hello"})))
-        })
+        .type_(action.clone())
+        .input(json!({"title": "Hello"}))
         .send()
         .await?;
     println!(

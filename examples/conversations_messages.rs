@@ -5,9 +5,7 @@
 //! or an embedded emulator when `BP_TOKEN` is unset).
 mod common;
 
-use botpress::paginate::Paginate;
-use botpress::types;
-use common::{object, tags};
+use botpress::prelude::*;
 use futures::TryStreamExt;
 use serde_json::json;
 
@@ -19,10 +17,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // createConversation
     let conversation = client
         .create_conversation()
-        .body_map(|b| b.channel("channel").tags(tags([("topic", "billing")])))
+        .channel("channel")
+        .tags([("topic", "billing")])
         .send()
         .await?
-        .into_inner()
         .conversation;
     println!("created {}", conversation.id);
 
@@ -41,18 +39,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .update_conversation()
         .id(&conversation.id)
-        .body_map(|b| b.tags(tags([("status", "open")])))
+        .tags([("status", "open")])
         .send()
         .await?;
 
     // getOrCreateConversation: the existing one, `created == false`
     let (same, created) = client
-        .get_or_create_conversation_with(
-            types::GetOrCreateConversationBody::builder()
-                .channel("channel")
-                .tags(tags([("topic", "billing")]))
-                .discriminate_by_tags(vec!["topic".to_string()]),
-        )
+        .get_or_create_conversation()
+        .channel("channel")
+        .tags([("topic", "billing")])
+        .discriminate_by_tags(["topic"])
+        .send_created()
         .await?;
     println!("get-or-create: {} (created: {created})", same.id);
 
@@ -69,25 +66,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Messages need a user.
     let user = client
         .create_user()
-        .body_map(|b| b.tags(tags([])))
+        .tags([("source", "example")])
         .send()
         .await?
-        .into_inner()
         .user;
 
     // createMessage
     let message = client
         .create_message()
-        .body_map(|b| {
-            b.conversation_id(conversation.id.clone())
-                .user_id(user.id.clone())
-                .type_("text")
-                .payload(object(json!({"text": "hello"})))
-                .tags(tags([]))
-        })
+        .conversation_id(conversation.id.clone())
+        .user_id(user.id.clone())
+        .type_("text")
+        .payload(json!({"text": "hello"}))
+        .tags([("source", "example")])
         .send()
         .await?
-        .into_inner()
         .message;
 
     // getMessage
@@ -98,7 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .update_message()
         .id(&message.id)
-        .body_map(|b| b.tags(tags([("reviewed", "yes")])))
+        .tags([("reviewed", "yes")])
         .send()
         .await?;
 

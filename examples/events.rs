@@ -3,8 +3,7 @@
 //! `cargo run --example events`.
 mod common;
 
-use botpress::paginate::Paginate;
-use common::object;
+use botpress::prelude::*;
 use futures::TryStreamExt;
 use serde_json::json;
 
@@ -16,13 +15,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // createEvent
     let event = client
         .create_event()
-        .body_map(|b| {
-            b.type_("order_shipped")
-                .payload(object(json!({"orderId": "o-1"})))
-        })
+        .type_("order_shipped")
+        .payload(json!({"orderId": "o-1"}))
         .send()
         .await?
-        .into_inner()
         .event;
     println!("created {} ({})", event.id, event.status);
 

@@ -3,7 +3,7 @@
 //! `cargo run --example files`.
 mod common;
 
-use botpress::paginate::Paginate;
+use botpress::prelude::*;
 use botpress::types;
 use futures::TryStreamExt;
 
@@ -36,7 +36,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .send()
         .await?
-        .into_inner()
         .file;
     println!("upsert: {} can be uploaded to its uploadUrl", record.key);
 

@@ -14,9 +14,13 @@
 
 use std::error::Error;
 
-use botpress::{Client, paginate::Paginate, types};
+use botpress::prelude::*;
+use botpress::tables::{Filter, Query};
+use botpress::types::{self, StateType, WorkflowStatus};
 use futures::TryStreamExt;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -56,47 +60,41 @@ async fn connect() -> BoxResult<(Client, Option<botpress_emulator::Emulator>, St
     Ok((client, Some(emulator), target))
 }
 
-fn object(value: Value) -> serde_json::Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    }
+/// The conversation's progress, kept as typed state.
+#[derive(Debug, Serialize, Deserialize)]
+struct Progress {
+    step: u32,
+    lang: String,
 }
 
-fn tags(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// A row of the orders table: the table's columns come from this struct.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct Order {
+    item: String,
+    total: f64,
 }
 
 async fn tour(client: &Client) -> BoxResult<()> {
     // Conversations: get-or-create is idempotent on its tags.
-    let created = client
+    let (conversation, created) = client
         .get_or_create_conversation()
-        .body_map(|b| b.channel("channel").tags(tags(&[("quickstart", "rust")])))
-        .send()
-        .await?
-        .into_inner();
-    let conversation = created.conversation;
-    let was_created = created.meta.map(|m| m.created).unwrap_or(false);
-    println!("conversation  {} (created: {was_created})", conversation.id);
+        .channel("channel")
+        .tags([("quickstart", "rust")])
+        .send_created()
+        .await?;
+    println!("conversation  {} (created: {created})", conversation.id);
 
     // Users, and the user as a participant of the conversation.
-    let user = client
+    let (user, _) = client
         .get_or_create_user()
-        .body_map(|b| {
-            b.tags(tags(&[("quickstart", "ada")]))
-                .name(Some("Ada".to_string()))
-        })
-        .send()
-        .await?
-        .into_inner()
-        .user;
+        .tags([("quickstart", "ada")])
+        .name("Ada")
+        .send_created()
+        .await?;
     client
         .add_participant()
         .id(&conversation.id)
-        .body_map(|b| b.user_id(user.id.clone()))
+        .user_id(&user.id)
         .send()
         .await?;
     println!(
@@ -109,13 +107,11 @@ async fn tour(client: &Client) -> BoxResult<()> {
     for text in ["Hello!", "How can I help?", "Bye."] {
         client
             .create_message()
-            .body_map(|b| {
-                b.conversation_id(conversation.id.clone())
-                    .user_id(user.id.clone())
-                    .type_("text")
-                    .payload(object(json!({ "text": text })))
-                    .tags(tags(&[]))
-            })
+            .conversation_id(&conversation.id)
+            .user_id(&user.id)
+            .type_("text")
+            .payload(json!({ "text": text }))
+            .tags([("source", "quickstart")])
             .send()
             .await?;
     }
@@ -130,84 +126,33 @@ async fn tour(client: &Client) -> BoxResult<()> {
     // Events.
     let event = client
         .create_event()
-        .body_map(|b| {
-            b.type_("quickstart:ping")
-                .payload(object(json!({ "at": "start" })))
-                .conversation_id(Some(conversation.id.clone()))
-        })
+        .type_("quickstart:ping")
+        .payload(json!({ "at": "start" }))
+        .conversation_id(&conversation.id)
         .send()
         .await?
-        .into_inner()
         .event;
-    let fetched = client
-        .get_event()
-        .id(&event.id)
-        .send()
-        .await?
-        .into_inner()
-        .event;
+    let fetched = client.get_event().id(&event.id).send().await?.event;
     println!("event         {} ({})", fetched.id, fetched.status);
 
-    // State: set, patch (shallow merge), read back.
-    client
-        .set_state()
-        .type_(types::StateType::Conversation)
-        .id(&conversation.id)
-        .name("progress")
-        .body_map(|b| b.payload(Some(object(json!({ "step": 1, "lang": "en" })))))
-        .send()
-        .await?;
-    client
-        .patch_state()
-        .type_(types::StateType::Conversation)
-        .id(&conversation.id)
-        .name("progress")
-        .body_map(|b| b.payload(object(json!({ "step": 2 }))))
-        .send()
-        .await?;
-    let progress = client
-        .get_state()
-        .type_(types::StateType::Conversation)
-        .id(&conversation.id)
-        .name("progress")
-        .send()
-        .await?
-        .into_inner()
-        .state;
-    println!(
-        "state         progress = {}",
-        Value::Object(progress.payload)
-    );
-
-    // Files: create the record, upload the bytes to the returned URL (no API headers).
-    let content = "Hello from the Rust SDK.\n";
-    let file = client
-        .upsert_file()
-        .body_map(|b| {
-            b.key("quickstart/hello.txt")
-                .size(content.len() as i64)
-                .content_type(Some("text/plain".to_string()))
+    // State: a typed value, set, shallow-merged, read back.
+    let progress = client.state::<Progress>(StateType::Conversation, &conversation.id, "progress");
+    progress
+        .set(&Progress {
+            step: 1,
+            lang: "en".into(),
         })
-        .send()
-        .await?
-        .into_inner()
-        .file;
-    let upload = reqwest::Client::new()
-        .put(&file.upload_url)
-        .header("content-type", &file.content_type)
-        .body(content)
+        .await?;
+    progress.patch(&json!({ "step": 2 })).await?;
+    println!("state         progress = {:?}", progress.get().await?);
+
+    // Files: the record and the content in one call.
+    let file = client
+        .upload_file("quickstart/hello.txt", "Hello from the Rust SDK.\n")
+        .content_type("text/plain")
         .send()
         .await?;
-    if !upload.status().is_success() {
-        return Err(format!("upload failed with HTTP {}", upload.status()).into());
-    }
-    let file = client
-        .get_file()
-        .id(&file.id)
-        .send()
-        .await?
-        .into_inner()
-        .file;
+    let file = client.get_file().id(&file.id).send().await?.file;
     println!(
         "file          {} ({} bytes, {})",
         file.key,
@@ -215,77 +160,59 @@ async fn tour(client: &Client) -> BoxResult<()> {
         file.status
     );
 
-    // Tables: a schema, rows, a filtered query.
-    let table = client
-        .get_or_create_table()
-        .table("quickstartOrdersTable")
-        .body_map(|b| {
-            b.schema(object(json!({
-                "type": "object",
-                "properties": { "item": { "type": "string" }, "total": { "type": "number" } }
-            })))
-        })
-        .send()
-        .await?
-        .into_inner()
-        .table;
-    let rows = [("tea", 4), ("cake", 12), ("coffee", 6)]
-        .iter()
-        .map(|(item, total)| object(json!({ "item": item, "total": total })))
-        .collect::<Vec<_>>();
-    client
-        .create_table_rows()
-        .table(&table.name)
-        .body_map(|b| b.rows(rows))
-        .send()
+    // Tables: the schema from a struct, typed rows, a typed filter.
+    let orders = client.table::<Order>("quickstartOrdersTable").await?;
+    orders
+        .insert(&[
+            Order {
+                item: "tea".into(),
+                total: 4.0,
+            },
+            Order {
+                item: "cake".into(),
+                total: 12.0,
+            },
+            Order {
+                item: "coffee".into(),
+                total: 6.0,
+            },
+        ])
         .await?;
-    let found = client
-        .find_table_rows()
-        .table(&table.name)
-        .body_map(|b| b.filter(object(json!({ "total": { "$gte": 5 } }))))
-        .send()
-        .await?
-        .into_inner();
+    let found = orders
+        .find(&Query::new().filter(Filter::column("total").gte(5)))
+        .await?;
     println!(
         "table         {}: {} rows with total >= 5",
-        table.name,
-        found.rows.len()
+        orders.name(),
+        found.len()
     );
 
     // Workflows: start, complete.
     let workflow = client
         .create_workflow()
-        .body_map(|b| {
-            b.name("quickstart")
-                .status(types::CreateWorkflowBodyStatus::Pending)
-                .conversation_id(Some(conversation.id.clone()))
-        })
+        .name("quickstart")
+        .status(WorkflowStatus::Pending)
+        .conversation_id(&conversation.id)
         .send()
         .await?
-        .into_inner()
         .workflow;
     let workflow = client
         .update_workflow()
         .id(&workflow.id)
-        .body_map(|b| b.status(Some(types::UpdateWorkflowBodyStatus::Completed)))
+        .status(WorkflowStatus::Completed)
         .send()
         .await?
-        .into_inner()
         .workflow;
     println!("workflow      {} ({})", workflow.id, workflow.status);
 
     // Analytics: a named counter.
-    client
-        .track_analytics()
-        .body_map(|b| b.name("quickstart_runs").count(1))
-        .send()
-        .await?;
+    client.track_analytics_count("quickstart_runs", 1).await?;
     println!("analytics     quickstart_runs += 1");
 
     // Clean up what the tour created.
     client.delete_workflow().id(&workflow.id).send().await?;
     client.delete_file().id(&file.id).send().await?;
-    client.delete_table().table(&table.name).send().await?;
+    client.delete_table().table(orders.name()).send().await?;
     client
         .delete_conversation()
         .id(&conversation.id)

@@ -6,7 +6,6 @@ mod common;
 use std::time::Duration;
 
 use botpress::types::StateType;
-use common::tags;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, Default)]
@@ -21,10 +20,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = &session.client;
     let user = client
         .create_user()
-        .body_map(|b| b.tags(tags([])))
+        .tags([("source", "example")])
         .send()
         .await?
-        .into_inner()
         .user;
 
     let profile = client.state::<Profile>(StateType::User, &user.id, "profile");

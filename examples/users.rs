@@ -3,9 +3,8 @@
 //! `cargo run --example users`.
 mod common;
 
-use botpress::paginate::Paginate;
-use botpress::{Nullable, types};
-use common::tags;
+use botpress::Nullable;
+use botpress::prelude::*;
 use futures::TryStreamExt;
 
 #[tokio::main]
@@ -16,13 +15,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // createUser
     let user = client
         .create_user()
-        .body_map(|b| {
-            b.tags(tags([("email", "ada@example.com")]))
-                .name(Some("Ada".to_string()))
-        })
+        .tags([("email", "ada@example.com")])
+        .name("Ada".to_string())
         .send()
         .await?
-        .into_inner()
         .user;
     println!("created {} ({:?})", user.id, user.name);
 
@@ -34,16 +30,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let updated = client
         .update_user()
         .id(&user.id)
-        .body_map(|b| b.name(Some(Nullable::Null)))
+        .name(Nullable::Null)
         .send()
         .await?;
     println!("name after clearing: {:?}", updated.user.name);
 
     // getOrCreateUser: finds the same user by its tags
     let (same, created) = client
-        .get_or_create_user_with(
-            types::GetOrCreateUserBody::builder().tags(tags([("email", "ada@example.com")])),
-        )
+        .get_or_create_user()
+        .tags([("email", "ada@example.com")])
+        .send_created()
         .await?;
     println!("get-or-create: {} (created: {created})", same.id);
 

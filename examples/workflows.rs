@@ -3,9 +3,8 @@
 //! `cargo run --example workflows`.
 mod common;
 
-use botpress::paginate::Paginate;
+use botpress::prelude::*;
 use botpress::types;
-use common::object;
 use futures::TryStreamExt;
 use serde_json::json;
 
@@ -17,14 +16,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // createWorkflow (status is required: pending, in_progress or listening)
     let workflow = client
         .create_workflow()
-        .body_map(|b| {
-            b.name("onboarding")
-                .status(types::CreateWorkflowBodyStatus::Pending)
-                .input(object(json!({"step": 1})))
-        })
+        .name("onboarding")
+        .status(types::WorkflowStatus::Pending)
+        .input(json!({"step": 1}))
         .send()
         .await?
-        .into_inner()
         .workflow;
     println!("created {} ({})", workflow.id, workflow.status);
 
@@ -36,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let updated = client
         .update_workflow()
         .id(&workflow.id)
-        .body_map(|b| b.status(Some(types::UpdateWorkflowBodyStatus::Listening)))
+        .status(types::WorkflowStatus::Listening)
         .send()
         .await?;
     println!("now {}", updated.workflow.status);

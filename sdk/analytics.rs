@@ -3,8 +3,8 @@
 //! The Botpress docs show `trackAnalytics({event, properties})`; that shape does not exist on
 //! the wire. `POST /v1/chat/analytics` takes `{"name": <1..200 chars>, "count": <integer ≥ 1>}`
 //! and nothing else: a counter name and how much to add to it.
+use crate::Client;
 use crate::helper_error::invalid_input;
-use crate::{Client, types};
 
 impl Client {
     /// Adds `count` to the analytics counter `name`: sends `{"name":…,"count":…}` to
@@ -28,10 +28,8 @@ impl Client {
             return Err(invalid_input("an analytics count must be at least 1"));
         }
         self.track_analytics()
-            .body(types::TrackAnalyticsBody {
-                name: name.to_string(),
-                count: i64::from(count),
-            })
+            .name(name)
+            .count(count)
             .send()
             .await?;
         Ok(())

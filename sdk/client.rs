@@ -1,42 +1,43 @@
-//! Building a [`Client`]: options, environment, defaults; cheap per-identity clones.
-//!
-//! ```no_run
-//! use std::time::Duration;
-//! use botpress::{Client, Pacing, RetryPolicy};
-//!
-//! // Everything from `BP_API_URL`, `BP_TOKEN`, `BP_BOT_ID`, … (see `botpress::config`).
-//! let client = Client::from_env()?;
-//!
-//! // Explicit options win over the environment, which wins over defaults.
-//! let client = Client::builder()
-//!     .token("bp_pat_…")
-//!     .bot_id("bot_1")
-//!     .timeout(Duration::from_secs(20))
-//!     .total_timeout(Duration::from_secs(60))
-//!     .retry(RetryPolicy::new().max_attempts(5))
-//!     .pacing(Pacing::new().max_in_flight(4))
-//!     .from_env()
-//!     .build()?;
-//!
-//! // Same connection pool, pacing and settings; another bot.
-//! let other = client.with_bot_id("bot_2");
-//! # let _ = other;
-//! # Ok::<(), botpress::ConfigError>(())
-//! ```
+//! The client and its builder: options, environment, defaults; cheap per-identity clones.
 
 use std::fmt;
 use std::time::Duration;
-
-use progenitor_client::ClientInfo;
 
 use crate::config::{
     self, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, ENV_API_URL, ENV_BOT_ID,
     ENV_INTEGRATION_ID, ENV_TOKEN, ENV_WORKSPACE_ID, Setting, Timeouts,
 };
-use crate::generated::Client;
 use crate::pacing::Pacing;
 use crate::retry::RetryPolicy;
 use crate::transport::{Identity, Shared, Transport};
+
+/// The Botpress API client: one method per operation of the API (`client.get_user()`,
+/// `client.create_message()`, …), each returning a builder with a setter per parameter and
+/// body field, and `send()`.
+///
+/// Build one with [`Client::from_env`] or [`Client::builder`]. Cloning is cheap (the
+/// connection pool, settings and pacing are shared), and operation builders hold a clone, so
+/// they can be stored, moved to tasks and sent later.
+///
+/// ```no_run
+/// # async fn demo() -> botpress::Result<()> {
+/// let client = botpress::Client::from_env()?;
+/// let user = client.get_user().id("user_1").send().await?.user;
+/// # let _ = user; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) transport: Transport,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
 
 /// A configuration value and where it came from.
 #[derive(Clone)]
@@ -45,8 +46,32 @@ struct Value {
     setting: Setting,
 }
 
-/// Configures a [`Client`]; see the [module docs](self) and [`crate::config`] for the
-/// options, variables and defaults. Created by [`Client::builder`].
+/// Configures a [`Client`]; see [`crate::config`] for the options, variables and defaults.
+/// Created by [`Client::builder`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use botpress::{Client, Pacing, RetryPolicy};
+///
+/// // Everything from `BP_API_URL`, `BP_TOKEN`, `BP_BOT_ID`, … (see `botpress::config`).
+/// let client = Client::from_env()?;
+///
+/// // Explicit options win over the environment, which wins over defaults.
+/// let client = Client::builder()
+///     .token("bp_pat_…")
+///     .bot_id("bot_1")
+///     .timeout(Duration::from_secs(20))
+///     .total_timeout(Duration::from_secs(60))
+///     .retry(RetryPolicy::new().max_attempts(5))
+///     .pacing(Pacing::new().max_in_flight(4))
+///     .from_env()
+///     .build()?;
+///
+/// // Same connection pool, pacing and settings; another bot.
+/// let other = client.with_bot_id("bot_2");
+/// # let _ = other;
+/// # Ok::<(), botpress::ConfigError>(())
+/// ```
 #[derive(Clone, Default)]
 pub struct ClientBuilder {
     base_url: Option<Value>,
@@ -325,16 +350,20 @@ impl ClientBuilder {
                     .map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };
-        let transport = Transport::from_parts(
+        let base_url = url::Url::parse(&base_url).map_err(|e| ConfigError::InvalidUrl {
+            setting: Setting::Option("base_url"),
+            reason: e.to_string(),
+        })?;
+        let transport = Transport::new(
             identity,
             Shared {
                 retry,
                 timeouts,
                 pacer,
-                base_url: Default::default(),
+                base_url,
             },
         )?;
-        Ok(Client::new_with_client(&base_url, http, transport))
+        Ok(Client { http, transport })
     }
 }
 
@@ -353,7 +382,16 @@ impl Client {
 
     /// The identity this client sends (token redacted in `Debug`).
     pub fn identity(&self) -> &Identity {
-        self.inner().identity()
+        self.transport.identity()
+    }
+
+    /// The base URL requests go to (`https://api.botpress.cloud`).
+    pub fn base_url(&self) -> &str {
+        self.transport
+            .shared
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
     }
 
     /// A clone acting for another bot (`x-bot-id`), sharing the connection pool, settings and
@@ -384,10 +422,9 @@ impl Client {
     }
 
     fn with_identity(&self, change: impl FnOnce(&mut Identity)) -> Self {
-        Client::new_with_client(
-            self.baseurl(),
-            self.client().clone(),
-            self.inner().with_identity(change),
-        )
+        Client {
+            http: self.http.clone(),
+            transport: self.transport.with_identity(change),
+        }
     }
 }

@@ -1,25 +1,26 @@
 //! Typed errors: one [`Error`] for every failure, classified by [`ErrorKind`].
 //!
-//! Every generated operation's `send()` returns
-//! `Result<ResponseValue<T>, progenitor_client::Error<types::Error>>`. That error can be
-//! inspected directly through the [`ErrorExt`] trait (in [`crate::prelude`]), or turned into a
-//! [`botpress::Error`](Error) with `?`:
+//! Every operation's `send()` returns [`botpress::Result<T>`](Result), so the kind can be
+//! matched directly on what it returns, and `?` propagates it:
 //!
 //! ```no_run
 //! use botpress::prelude::*;
 //!
 //! # async fn demo(client: &Client) -> botpress::Result<()> {
-//! // Match the kind directly on what `send()` returns…
 //! match client.get_conversation().id("conv_1").send().await {
 //!     Ok(found) => println!("{:?}", found.conversation),
 //!     Err(e) if e.kind() == ErrorKind::ResourceNotFound => println!("no such conversation"),
-//!     Err(e) => return Err(e.into()),
+//!     Err(e) => return Err(e),
 //! }
-//! // …or propagate it with `?` as a `botpress::Error`.
 //! let user = client.get_user().id("user_1").send().await?;
 //! # let _ = user; Ok(())
 //! # }
 //! ```
+//!
+//! `Display` says where and what: the operation, method and path, then the kind and message
+//! (`getUser (GET /v1/chat/users/user_x): [ResourceNotFound] User user_x doesn't exist (HTTP
+//! 404, error id err_1)`). A transport failure's cause is its [`source`](StdError::source),
+//! not repeated in `Display`, so `anyhow`/`eyre` print each cause once.
 //!
 //! # Classification
 //! - A Botpress error body `{id, code, type, message, metadata?}` is classified by its `type`:
@@ -30,18 +31,16 @@
 //! - An error response whose body is *not* that shape (an HTML page from a proxy, an empty
 //!   body, the documented rate-limiter body `{"type":"RateLimited","description":…,"status":429}`)
 //!   is classified by its HTTP status: 429 is [`ErrorKind::RateLimited`], anything else
-//!   [`ErrorKind::InvalidResponse`]; [`Error::raw_body`] keeps the body as received. (The
-//!   transport rewrites such bodies into the standard shape so the generated code keeps the
-//!   status and headers; see [`crate::transport`].)
+//!   [`ErrorKind::InvalidResponse`]; [`Error::raw_body`] keeps the body as received.
 //! - Failures without a response are transport kinds: [`ErrorKind::Connect`] (the connection
 //!   could not be established: refused, DNS, TLS, connect timeout; the request was not sent),
 //!   [`ErrorKind::Timeout`] (an attempt's timeout or the total deadline elapsed),
 //!   [`ErrorKind::Network`] (the connection failed after it was established),
-//!   [`ErrorKind::InvalidResponse`] (a success body that does not decode),
-//!   [`ErrorKind::InvalidRequest`] (a request the client refused to send) and
-//!   [`ErrorKind::Config`] (see [`crate::ConfigError`]).
+//!   [`ErrorKind::InvalidResponse`] (a success body that does not decode, an undeclared
+//!   status), [`ErrorKind::InvalidRequest`] (a request the client refused to send: a required
+//!   field left unset, a value that does not convert) and [`ErrorKind::Config`] (see
+//!   [`crate::ConfigError`]).
 
-use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -49,10 +48,6 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use crate::config::ConfigError;
-use crate::types;
-
-/// What `send()` returns on failure: progenitor's error with the Botpress error body.
-pub type SendError = progenitor_client::Error<types::Error>;
 
 /// `Result` with [`botpress::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -182,14 +177,8 @@ impl fmt::Display for ErrorKind {
 /// Response headers that carry a request id, in the order they are looked up.
 pub const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "x-amzn-requestid"];
 
-/// Marker header the transport puts on an error response whose body it rewrote into the
-/// standard shape because the server's body was not a Botpress error.
-pub(crate) const SYNTHESIZED_HEADER: &str = "x-botpress-sdk-synthesized";
-/// Key of the synthesized body's `metadata` holding the body as received.
-pub(crate) const RAW_BODY_KEY: &str = "rawBody";
-
 /// The request id of a response, from the first of [`REQUEST_ID_HEADERS`] present.
-pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<&str> {
+pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<&str> {
     REQUEST_ID_HEADERS
         .iter()
         .find_map(|name| headers.get(*name)?.to_str().ok())
@@ -200,8 +189,8 @@ pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<&str> {
 /// reqwest reports a response body that could not be read (the connection closed or was reset
 /// before the declared length arrived) as a "decode" error; that is a [`ErrorKind::Network`]
 /// failure, not an [`ErrorKind::InvalidResponse`] (bodies that arrive whole but do not decode
-/// are `InvalidResponsePayload`, classified separately).
-fn transport_kind(e: &reqwest::Error) -> ErrorKind {
+/// are classified separately).
+pub(crate) fn transport_kind(e: &reqwest::Error) -> ErrorKind {
     if e.is_connect() {
         ErrorKind::Connect
     } else if e.is_timeout() {
@@ -213,148 +202,22 @@ fn transport_kind(e: &reqwest::Error) -> ErrorKind {
     }
 }
 
-/// `e` and its sources, joined by `": "` (reqwest's own message omits the cause).
-fn message_chain(e: &dyn StdError) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
-/// Inspection of an error, implemented for what `send()` returns ([`SendError`]) and for
-/// [`botpress::Error`](Error), so one can match on the kind without converting.
-///
-/// ```
-/// use botpress::prelude::*;
-///
-/// fn describe(e: &impl ErrorExt) -> String {
-///     match e.kind() {
-///         ErrorKind::ResourceNotFound => "not found".into(),
-///         ErrorKind::RateLimited | ErrorKind::Timeout => "try again later".into(),
-///         other => format!("{other}: {}", e.message()),
-///     }
-/// }
-/// ```
-pub trait ErrorExt {
-    /// The class of the failure.
-    fn kind(&self) -> ErrorKind;
-    /// The HTTP status of the response, when there was one.
-    fn status_code(&self) -> Option<u16>;
-    /// The Botpress error id (`err_…`), when the server sent one.
-    fn id(&self) -> Option<&str>;
-    /// A human-readable message: the server's, or a description of the transport failure.
-    fn message(&self) -> Cow<'_, str>;
-    /// The request id of the response (see [`REQUEST_ID_HEADERS`]), when present.
-    fn request_id(&self) -> Option<&str>;
-    /// The error's `metadata` object, when the server sent a non-empty one.
-    fn metadata(&self) -> Option<&Map<String, Value>>;
-    /// The response body as received, when it was not a Botpress error (an HTML page from a
-    /// proxy, the rate limiter's body) or a success body failed to decode.
-    fn raw_body(&self) -> Option<&[u8]>;
-}
-
-/// `true` when the transport rewrote this error body (see [`SYNTHESIZED_HEADER`]).
-fn synthesized(rv: &progenitor_client::ResponseValue<types::Error>) -> bool {
-    rv.headers().contains_key(SYNTHESIZED_HEADER)
-}
-
-impl ErrorExt for SendError {
-    fn kind(&self) -> ErrorKind {
-        use progenitor_client::Error as E;
-        match self {
-            E::ErrorResponse(rv) if synthesized(rv) => {
-                if rv.status().as_u16() == 429 {
-                    ErrorKind::RateLimited
-                } else {
-                    ErrorKind::InvalidResponse
-                }
-            }
-            E::ErrorResponse(rv) => ErrorKind::from_type(&rv.type_),
-            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-                transport_kind(e)
-            }
-            E::InvalidResponsePayload(..) | E::UnexpectedResponse(_) => ErrorKind::InvalidResponse,
-            // `Custom` only comes from hooks; this SDK's hooks refuse requests with it.
-            E::InvalidRequest(_) | E::Custom(_) => ErrorKind::InvalidRequest,
-        }
-    }
-
-    fn status_code(&self) -> Option<u16> {
-        self.status().map(|s| s.as_u16())
-    }
-
-    fn id(&self) -> Option<&str> {
-        match self {
-            progenitor_client::Error::ErrorResponse(rv) if !synthesized(rv) => {
-                Some(rv.id.as_str()).filter(|id| !id.is_empty())
-            }
-            _ => None,
-        }
-    }
-
-    fn message(&self) -> Cow<'_, str> {
-        use progenitor_client::Error as E;
-        match self {
-            E::ErrorResponse(rv) => Cow::Borrowed(&rv.message),
-            E::InvalidRequest(m) | E::Custom(m) => Cow::Borrowed(m),
-            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-                Cow::Owned(message_chain(e))
-            }
-            E::InvalidResponsePayload(_, e) => {
-                Cow::Owned(format!("the response body could not be decoded: {e}"))
-            }
-            E::UnexpectedResponse(r) => Cow::Owned(format!(
-                "the operation does not declare HTTP status {}",
-                r.status()
-            )),
-        }
-    }
-
-    fn request_id(&self) -> Option<&str> {
-        match self {
-            progenitor_client::Error::ErrorResponse(rv) => request_id(rv.headers()),
-            progenitor_client::Error::UnexpectedResponse(r) => request_id(r.headers()),
-            _ => None,
-        }
-    }
-
-    fn metadata(&self) -> Option<&Map<String, Value>> {
-        match self {
-            progenitor_client::Error::ErrorResponse(rv) if !synthesized(rv) => {
-                Some(&rv.metadata).filter(|m| !m.is_empty())
-            }
-            _ => None,
-        }
-    }
-
-    fn raw_body(&self) -> Option<&[u8]> {
-        match self {
-            progenitor_client::Error::ErrorResponse(rv) if synthesized(rv) => rv
-                .metadata
-                .get(RAW_BODY_KEY)
-                .and_then(Value::as_str)
-                .map(str::as_bytes),
-            progenitor_client::Error::InvalidResponsePayload(bytes, _) => Some(bytes),
-            _ => None,
-        }
-    }
+/// Where a failure happened: the operation and its request.
+#[derive(Clone, Debug)]
+struct Operation {
+    id: &'static str,
+    method: &'static str,
+    path: String,
 }
 
 /// The error of every fallible call in this SDK. Cheap to move (one box).
 ///
-/// Built from what `send()` returns with `?` or [`From`], and from a [`ConfigError`].
-/// Never contains the token.
+/// Never contains the token. See the [module docs](self) for what `Display` shows.
 pub struct Error(Box<Inner>);
 
 struct Inner {
     kind: ErrorKind,
+    operation: Option<Operation>,
     status: Option<u16>,
     id: Option<String>,
     message: String,
@@ -365,9 +228,92 @@ struct Inner {
 }
 
 impl Error {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            operation: None,
+            status: None,
+            id: None,
+            message: message.into(),
+            request_id: None,
+            metadata: None,
+            raw_body: None,
+            source: None,
+        }))
+    }
+
+    /// A request the client refuses to send.
+    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidRequest, message)
+    }
+
+    /// A response (or a value in one) that does not fit what was expected; `raw` as received.
+    pub(crate) fn invalid_response(message: impl Into<String>, raw: Option<Bytes>) -> Self {
+        let mut e = Self::new(ErrorKind::InvalidResponse, message);
+        e.0.raw_body = raw;
+        e
+    }
+
+    /// A failure of the HTTP client, described by `message`, caused by `source`.
+    pub(crate) fn transport(message: impl Into<String>, source: reqwest::Error) -> Self {
+        let mut e = Self::new(transport_kind(&source), message);
+        e.0.source = Some(Box::new(source));
+        e
+    }
+
+    /// A failure of `kind` with no cause of its own (a deadline that passed, …).
+    pub(crate) fn other(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self::new(kind, message)
+    }
+
+    /// An error response: its status, headers and the Botpress error body (`synthesized`
+    /// when the body was not one, in which case `raw` is what the server sent).
+    pub(crate) fn response(
+        status: u16,
+        headers: &http::HeaderMap,
+        body: crate::types::Error,
+        raw: Option<Bytes>,
+    ) -> Self {
+        let kind = match &raw {
+            Some(_) if status == 429 => ErrorKind::RateLimited,
+            Some(_) => ErrorKind::InvalidResponse,
+            None => ErrorKind::from_type(&body.type_),
+        };
+        let mut e = Self::new(kind, body.message);
+        e.0.status = Some(status);
+        e.0.request_id = request_id(headers).map(str::to_owned);
+        if raw.is_none() {
+            e.0.id = Some(body.id).filter(|id| !id.is_empty());
+            e.0.metadata = Some(body.metadata).filter(|m| !m.is_empty());
+        }
+        e.0.raw_body = raw;
+        e
+    }
+
+    /// The same error, located in `operation` (`method` `path`).
+    pub(crate) fn at(mut self, id: &'static str, method: &'static str, path: &str) -> Self {
+        self.0.operation = Some(Operation {
+            id,
+            method,
+            path: path.to_owned(),
+        });
+        self
+    }
+
+    /// With the HTTP status of the response that revealed it.
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+
     /// The class of the failure.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind.clone()
+    }
+
+    /// The operation id (`getUser`) of the call that failed, when the failure belongs to one.
+    pub fn operation(&self) -> Option<&str> {
+        self.0.operation.as_ref().map(|o| o.id)
     }
 
     /// The HTTP status of the response, when there was one.
@@ -402,76 +348,27 @@ impl Error {
     }
 }
 
-impl ErrorExt for Error {
-    fn kind(&self) -> ErrorKind {
-        Error::kind(self)
-    }
-    fn status_code(&self) -> Option<u16> {
-        self.status()
-    }
-    fn id(&self) -> Option<&str> {
-        Error::id(self)
-    }
-    fn message(&self) -> Cow<'_, str> {
-        Cow::Borrowed(Error::message(self))
-    }
-    fn request_id(&self) -> Option<&str> {
-        Error::request_id(self)
-    }
-    fn metadata(&self) -> Option<&Map<String, Value>> {
-        Error::metadata(self)
-    }
-    fn raw_body(&self) -> Option<&[u8]> {
-        Error::raw_body(self)
-    }
-}
-
-impl From<SendError> for Error {
-    fn from(e: SendError) -> Self {
-        let mut inner = Inner {
-            kind: e.kind(),
-            status: e.status_code(),
-            id: e.id().map(str::to_owned),
-            message: e.message().into_owned(),
-            request_id: e.request_id().map(str::to_owned),
-            metadata: e.metadata().cloned(),
-            raw_body: e.raw_body().map(Bytes::copy_from_slice),
-            source: None,
-        };
-        use progenitor_client::Error as E;
-        match e {
-            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-                inner.source = Some(Box::new(e));
-            }
-            E::InvalidResponsePayload(bytes, e) => {
-                inner.raw_body = Some(bytes);
-                inner.source = Some(Box::new(e));
-            }
-            _ => {}
-        }
-        Error(Box::new(inner))
-    }
-}
-
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
-        Error(Box::new(Inner {
-            kind: ErrorKind::Config,
-            status: None,
-            id: None,
-            message: e.to_string(),
-            request_id: None,
-            metadata: None,
-            raw_body: None,
-            source: Some(Box::new(e)),
-        }))
+        let mut error = Self::new(ErrorKind::Config, e.to_string());
+        error.0.source = None;
+        error
+    }
+}
+
+impl From<crate::input::BuildError> for Error {
+    fn from(e: crate::input::BuildError) -> Self {
+        Self::invalid_request(e.to_string())
     }
 }
 
 impl fmt::Display for Error {
-    /// `[Kind] message (HTTP 404, error id err_…, request id …)`, like the official client's
-    /// `[type] message (Error ID: id)`.
+    /// `operation (METHOD path): [Kind] message (HTTP 404, error id err_…, request id …)`;
+    /// see the [module docs](self).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = &self.0.operation {
+            write!(f, "{} ({} {}): ", op.id, op.method, op.path)?;
+        }
         write!(f, "[{}] {}", self.0.kind, self.0.message)?;
         let mut details = Vec::new();
         if let Some(status) = self.0.status {
@@ -494,6 +391,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.0.kind)
+            .field("operation", &self.0.operation)
             .field("status", &self.0.status)
             .field("id", &self.0.id)
             .field("message", &self.0.message)
@@ -516,6 +414,28 @@ impl StdError for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_the_operation_and_does_not_repeat_the_source() {
+        let body = crate::types::Error {
+            id: "err_1".into(),
+            code: 404,
+            type_: "ResourceNotFound".into(),
+            message: "User user_x doesn't exist".into(),
+            metadata: Default::default(),
+        };
+        let e = Error::response(404, &http::HeaderMap::new(), body, None).at(
+            "getUser",
+            "GET",
+            "/v1/chat/users/user_x",
+        );
+        assert_eq!(
+            e.to_string(),
+            "getUser (GET /v1/chat/users/user_x): [ResourceNotFound] User user_x doesn't exist (HTTP 404, error id err_1)"
+        );
+        assert_eq!(e.kind(), ErrorKind::ResourceNotFound);
+        assert_eq!(e.operation(), Some("getUser"));
+    }
 
     #[test]
     fn catalogue_round_trips_through_kinds() {
@@ -547,6 +467,7 @@ mod tests {
         });
         assert_eq!(e.kind(), ErrorKind::Config);
         assert_eq!(e.to_string(), "[Config] `BP_TOKEN` is set but empty");
-        assert!(e.source().is_some());
+        // The message is the cause: it is not repeated as a source.
+        assert!(e.source().is_none());
     }
 }

@@ -29,7 +29,7 @@
 //! // From a local file, reporting progress; any other upsert field through `body_map`.
 //! let file = client
 //!     .upload_file("reports/q3.pdf", UploadSource::path("q3.pdf"))
-//!     .body_map(|b| b.index(Some(true)))
+//!     .body_map(|b| b.index(true))
 //!     .on_progress(|sent, total| println!("{sent}/{total} bytes"))
 //!     .send()
 //!     .await?;
@@ -47,9 +47,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
-use progenitor_client::ClientInfo;
-
-use crate::error::SendError;
 use crate::helper_error::{invalid_input, require_non_empty};
 use crate::{Client, Error, types};
 
@@ -122,7 +119,7 @@ type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 pub struct UploadFile<'c> {
     client: &'c Client,
     key: String,
-    body: types::builder::UpsertFileBody,
+    body: types::UpsertFileBodyBuilder,
     source: UploadSource,
     progress: Option<Progress>,
 }
@@ -219,7 +216,7 @@ impl UploadFile<'_> {
     /// Edits the `upsertFile` body (every field but `key` and `size`, which this helper sets).
     pub fn body_map(
         mut self,
-        f: impl FnOnce(types::builder::UpsertFileBody) -> types::builder::UpsertFileBody,
+        f: impl FnOnce(types::UpsertFileBodyBuilder) -> types::UpsertFileBodyBuilder,
     ) -> Self {
         self.body = f(self.body);
         self
@@ -230,17 +227,13 @@ impl UploadFile<'_> {
         self,
         tags: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let tags: std::collections::BTreeMap<String, String> = tags
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
         self.body_map(|b| b.tags(tags))
     }
 
     /// The content type (else the service infers it from the key's extension).
     pub fn content_type(self, content_type: impl Into<String>) -> Self {
         let content_type = content_type.into();
-        self.body_map(|b| b.content_type(Some(content_type)))
+        self.body_map(|b| b.content_type(content_type))
     }
 
     /// The access policies (`public_content`, `integrations`).
@@ -248,14 +241,13 @@ impl UploadFile<'_> {
         self,
         policies: impl IntoIterator<Item = types::FileAccessPolicy>,
     ) -> Self {
-        let policies: Vec<_> = policies.into_iter().collect();
         self.body_map(|b| b.access_policies(policies))
     }
 
     /// `publicContentImmediatelyAccessible`: the content `PUT` then carries
     /// `x-amz-tagging: public=true`, as the service requires.
     pub fn public_content_immediately_accessible(self, on: bool) -> Self {
-        self.body_map(|b| b.public_content_immediately_accessible(Some(on)))
+        self.body_map(|b| b.public_content_immediately_accessible(on))
     }
 
     /// Calls `progress(sent, total)` as the content is sent (in chunks of
@@ -280,16 +272,20 @@ impl UploadFile<'_> {
             UploadSource::Url(url) => {
                 let response = self
                     .client
-                    .client()
+                    .http
                     .get(url)
                     .send()
                     .await
                     .and_then(reqwest::Response::error_for_status)
-                    .map_err(|e| Error::from(SendError::CommunicationError(e)))?;
-                response
-                    .bytes()
-                    .await
-                    .map_err(|e| Error::from(SendError::ResponseBodyError(e)))?
+                    .map_err(|e| {
+                        Error::transport(
+                            format!("cannot download the upload content from {url}"),
+                            e,
+                        )
+                    })?;
+                response.bytes().await.map_err(|e| {
+                    Error::transport(format!("cannot read the upload content from {url}"), e)
+                })?
             }
         };
         if content.is_empty() {
@@ -306,27 +302,19 @@ impl UploadFile<'_> {
         require_non_empty("file key", &self.key)?;
         let content = self.content().await?;
         let size = content.len() as u64;
-        let body: types::UpsertFileBody = self
+        let body = self
             .body
             .clone()
             .size(size as i64)
-            .try_into()
+            .build()
             .map_err(|e| invalid_input(format!("upsertFile body: {e}")))?;
         let public = body.public_content_immediately_accessible == Some(true);
-        let mut file = self
-            .client
-            .upsert_file()
-            .body(body)
-            .send()
-            .await
-            .map_err(Error::from)?
-            .into_inner()
-            .file;
+        let mut file = self.client.upsert_file().body(body).send().await?.file;
         file.size = Some(size as i64);
 
         let mut put = self
             .client
-            .client()
+            .http
             .put(file.upload_url.as_str())
             .header(CONTENT_TYPE, file.content_type.as_str())
             .header(CONTENT_LENGTH, size);
@@ -338,14 +326,13 @@ impl UploadFile<'_> {
             Some(progress) => put.body(reqwest::Body::wrap_stream(chunks(content, progress))),
         };
         let failure = match put.send().await {
-            Err(e) => Some((e.to_string(), Error::from(SendError::CommunicationError(e)))),
+            Err(e) => Some((
+                e.to_string(),
+                Error::transport("the content upload failed in transit", e),
+            )),
             Ok(response) if !response.status().is_success() => {
                 let status = response.status();
-                let headers = response.headers().clone();
                 let text = response.text().await.unwrap_or_default();
-                let mut rebuilt = http::Response::new(text.clone());
-                *rebuilt.status_mut() = status;
-                *rebuilt.headers_mut() = headers;
                 let detail = if text.is_empty() {
                     String::new()
                 } else {
@@ -353,7 +340,11 @@ impl UploadFile<'_> {
                 };
                 Some((
                     format!("HTTP {}{detail}", status.as_u16()),
-                    Error::from(SendError::UnexpectedResponse(rebuilt.into())),
+                    Error::invalid_response(
+                        format!("the upload URL answered HTTP {status}"),
+                        Some(Bytes::from(text)),
+                    )
+                    .with_status(status.as_u16()),
                 ))
             }
             Ok(_) => None,

@@ -12,11 +12,12 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::Error;
-use crate::error::SendError;
+
+pub(crate) use crate::input::json_kind;
 
 /// An [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) error with `message`.
 pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
-    Error::from(SendError::InvalidRequest(message.into()))
+    Error::invalid_request(message)
 }
 
 /// Fails with [`invalid_input`] when `value` is empty or blank.
@@ -33,22 +34,9 @@ pub(crate) fn require_non_empty(what: &str, value: &str) -> crate::Result<()> {
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, value: Value) -> crate::Result<T> {
     let raw = Bytes::from(value.to_string());
     serde_json::from_value(value).map_err(|e| {
-        let e = serde::de::Error::custom(format!(
-            "{what} does not fit `{}`: {e}",
-            std::any::type_name::<T>()
-        ));
-        Error::from(SendError::InvalidResponsePayload(raw, e))
+        Error::invalid_response(
+            format!("{what} does not fit `{}`: {e}", std::any::type_name::<T>()),
+            Some(raw),
+        )
     })
-}
-
-/// The JSON type name of `value`, for messages.
-pub(crate) fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }

@@ -1,22 +1,32 @@
-//! [`Nullable`]: the value of an optional request field where `null` means something.
+//! [`Nullable`]: the one null model of the request types.
 //!
-//! Botpress gives an explicit `null` its own meaning on a few fields: `updateUser.name: null`
-//! clears the name, `setStateExpiry`'s `expiry: null` removes the expiry, a table's
-//! `keyColumn: null` drops the key index, `updateFileMetadata.expiresAt: null` removes the
-//! expiry. Such fields are typed `Option<Nullable<T>>`: `None` leaves the field out of the
-//! request (unchanged on the server), `Some(Nullable::Null)` sends `null`, and
-//! `Some(Nullable::Value(v))` sends `v`.
+//! Botpress gives an explicit `null` its own meaning on some request fields: `updateUser`'s
+//! `name: null` clears the name, `setStateExpiry`'s `expiry: null` removes the expiry,
+//! `setState`'s `payload: null` deletes the state, a table's `keyColumn: null` drops the key
+//! index, `updateFileMetadata`'s `expiresAt: null` removes the expiry and a tag set to `null`
+//! deletes that tag. Every such field, and every such map value, is a `Nullable<T>`, and
+//! there is one way to write each of its states:
+//!
+//! | state | setter | field value | on the wire |
+//! |---|---|---|---|
+//! | absent (leave unchanged) | not called, or `set_name(None)` | `None` | field left out |
+//! | `null` (clear) | `.name(Nullable::Null)` | `Some(Nullable::Null)` | `"name": null` |
+//! | a value | `.name("Ada")` | `Some(Nullable::Value(..))` | `"name": "Ada"` |
+//!
+//! A required nullable field (`setStateExpiry`'s `expiry`) is a `Nullable<T>` that must be
+//! set, to a value or to `Nullable::Null`. Maps whose values may be `null` are
+//! `BTreeMap<String, Nullable<String>>`: `.tags([("keep", "v".into()), ("drop", Nullable::Null)])`.
+//!
+//! ```
+//! use botpress::Nullable;
+//! let clear: Nullable<String> = Nullable::Null;
+//! assert_eq!(serde_json::to_string(&clear).unwrap(), "null");
+//! let set: Nullable<String> = "Ada".into();
+//! assert_eq!(serde_json::to_string(&set).unwrap(), "\"Ada\"");
+//! ```
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A value or an explicit `null`; see the [module docs](self).
-///
-/// ```
-/// use botpress::Nullable;
-/// let clear: Nullable<String> = Nullable::Null;
-/// assert_eq!(serde_json::to_string(&clear).unwrap(), "null");
-/// let set: Nullable<String> = "Ada".into();
-/// assert_eq!(serde_json::to_string(&set).unwrap(), "\"Ada\"");
-/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Nullable<T> {
     /// Send `null`.
@@ -55,9 +65,15 @@ impl From<&str> for Nullable<String> {
     }
 }
 
-impl<T> From<Option<T>> for Nullable<T> {
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Self::Null, Self::Value)
+impl From<i32> for Nullable<i64> {
+    fn from(value: i32) -> Self {
+        Self::Value(value.into())
+    }
+}
+
+impl From<u32> for Nullable<i64> {
+    fn from(value: u32) -> Self {
+        Self::Value(value.into())
     }
 }
 
@@ -72,7 +88,7 @@ impl<T: Serialize> Serialize for Nullable<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Option::<T>::deserialize(d)?.into())
+        Ok(Option::<T>::deserialize(d)?.map_or(Self::Null, Self::Value))
     }
 }
 

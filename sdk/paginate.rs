@@ -55,15 +55,15 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
 
-use crate::generated::builder;
 use crate::helper_error::invalid_input;
+use crate::operations;
 use crate::types;
 
 /// The result of fetching one page.
 pub type PageResult<P> = crate::Result<P>;
 
 /// A list operation's builder that can walk all pages. Implemented for every generated list
-/// builder (`botpress::builder::ListConversations`, …, `FindTableRows`) from the table
+/// builder (`botpress::operations::ListConversations`, …, `FindTableRows`) from the table
 /// `build.rs` derives from the document; use [`stream`](Paginate::stream) and
 /// [`pages`](Paginate::pages).
 pub trait Paginate: Clone + Send + Sized {
@@ -356,7 +356,7 @@ macro_rules! cursor_list {
     ($($op:ident: $builder:ident, $method:ident, $page:ty, $field:ident, $item:ty, key($($key:tt)*);)*) => {
         $(
             #[doc = concat!("`", stringify!($op), "` pages by `nextToken`: `client.", stringify!($method), "().stream()`.")]
-            impl Paginate for builder::$builder<'_> {
+            impl Paginate for operations::$builder {
                 type Page = $page;
                 type Item = $item;
                 type Cursor = String;
@@ -377,9 +377,7 @@ macro_rules! cursor_list {
                     item_key!(item, $($key)*)
                 }
                 fn fetch(self) -> BoxFuture<'static, PageResult<$page>> {
-                    Box::pin(self.send_owned().map(|r| {
-                        r.map(progenitor_client::ResponseValue::into_inner).map_err(crate::Error::from)
-                    }))
+                    Box::pin(self.send())
                 }
             }
         )*
@@ -391,13 +389,13 @@ macro_rules! offset_list {
     ($($op:ident: $builder:ident, $method:ident, $page:ty, $field:ident, $item:ty, key($($key:tt)*);)*) => {
         $(
             #[doc = concat!("`", stringify!($op), "` pages by `offset`/`hasMore`: `client.", stringify!($method), "().stream()`.")]
-            impl Paginate for builder::$builder<'_> {
+            impl Paginate for operations::$builder {
                 type Page = $page;
                 type Item = $item;
                 type Cursor = i64;
 
                 fn with_cursor(self, offset: i64) -> Self {
-                    self.body_map(move |body| body.offset(Some(offset)))
+                    self.offset(offset)
                 }
                 fn next_cursor(page: &$page) -> Option<i64> {
                     page.has_more.then(|| page.offset + page.$field.len() as i64)
@@ -412,9 +410,7 @@ macro_rules! offset_list {
                     item_key!(item, $($key)*)
                 }
                 fn fetch(self) -> BoxFuture<'static, PageResult<$page>> {
-                    Box::pin(self.send_owned().map(|r| {
-                        r.map(progenitor_client::ResponseValue::into_inner).map_err(crate::Error::from)
-                    }))
+                    Box::pin(self.send())
                 }
             }
         )*

@@ -5,7 +5,7 @@
 //! `tags.a=1&tags.b=x%20y` (never `tags[a]=1`, never JSON). [`TagsFilter`] (conversations,
 //! messages, users, workflows, tasks, tables) and [`FileTagsFilter`] (files and knowledge
 //! bases, whose values may also be lists and exclusions) produce exactly that; the transport
-//! then percent-encodes keys and values per RFC 3986 ([`crate::wire`]).
+//! percent-encodes keys and values per RFC 3986.
 //!
 //! Entries keep the order they were added in, as the official client keeps its object's
 //! key order, so requests are reproducible byte for byte.
@@ -17,8 +17,6 @@
 //! let files = FileTagsFilter::new().any_of("kind", ["faq", "doc"]).not("draft", "true");
 //! assert_eq!(files.len(), 2);
 //! ```
-
-use serde::{Serialize, Serializer, ser::SerializeMap};
 
 /// Filter on string tags: every listed tag must have exactly the given value.
 ///
@@ -77,13 +75,20 @@ impl<K: Into<String>, V: Into<String>> From<std::collections::BTreeMap<K, V>> fo
     }
 }
 
-impl Serialize for TagsFilter {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
+impl IntoIterator for TagsFilter {
+    type Item = (String, String);
+    type IntoIter = std::vec::IntoIter<(String, String)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl crate::wire::QueryValue for TagsFilter {
+    fn append_to(&self, name: &str, query: &mut crate::wire::Query) {
         for (k, v) in &self.0 {
-            map.serialize_entry(&format!("tags.{k}"), v)?;
+            query.pair(&format!("{name}.{k}"), v);
         }
-        map.end()
     }
 }
 
@@ -170,18 +175,28 @@ impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for Fil
     }
 }
 
-impl Serialize for FileTagsFilter {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
+impl<K: Into<String>, V: Into<String>> From<Vec<(K, V)>> for FileTagsFilter {
+    fn from(pairs: Vec<(K, V)>) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> From<std::collections::BTreeMap<K, V>> for FileTagsFilter {
+    fn from(map: std::collections::BTreeMap<K, V>) -> Self {
+        map.into_iter().collect()
+    }
+}
+
+impl crate::wire::QueryValue for FileTagsFilter {
+    fn append_to(&self, name: &str, query: &mut crate::wire::Query) {
         for (key, condition) in &self.0 {
             let (name, values) = match condition {
-                FileTagCondition::AnyOf(v) => (format!("tags.{key}"), v),
-                FileTagCondition::NoneOf(v) => (format!("tags.{key}.not"), v),
+                FileTagCondition::AnyOf(v) => (format!("{name}.{key}"), v),
+                FileTagCondition::NoneOf(v) => (format!("{name}.{key}.not"), v),
             };
             for value in values {
-                map.serialize_entry(&name, value)?;
+                query.pair(&name, value);
             }
         }
-        map.end()
     }
 }

@@ -1,6 +1,6 @@
 //! Retries: which failures are retried, and after how long.
 //!
-//! The transport ([`crate::transport`]) applies one [`RetryPolicy`] to every operation. On by
+//! The transport applies one [`RetryPolicy`] to every operation. On by
 //! default: 4 attempts (the first plus 3 retries, as Botpress's own `@botpress/sdk`), backoff
 //! from 500 ms doubling up to 10 s, server-advised delays capped at 60 s. Turn it off with
 //! [`RetryPolicy::none`].

@@ -165,9 +165,9 @@ where
         self.check()?;
         let sent = at_path!(self.get_state).send().await;
         match sent {
-            Ok(response) => Self::decode(response.into_inner().state).map(Some),
-            Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => Ok(None),
-            Err(e) => Err(e.into()),
+            Ok(response) => Self::decode(response.state).map(Some),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -176,11 +176,11 @@ where
         self.check()?;
         let payload = payload_object(value)?;
         let body = types::SetStateBody {
-            payload: Some(payload),
+            payload: Nullable::Value(payload),
             expiry: self.expiry.clone(),
         };
         let response = at_path!(self.set_state).body(body).send().await?;
-        Self::decode(response.into_inner().state)
+        Self::decode(response.state)
     }
 
     /// The existing payload, or `value` stored and returned when the state does not exist
@@ -193,7 +193,7 @@ where
             expiry: self.expiry.clone(),
         };
         let response = at_path!(self.get_or_set_state).body(body).send().await?;
-        Self::decode(response.into_inner().state)
+        Self::decode(response.state)
     }
 
     /// Merges the top-level keys of `partial` into the payload (`patchState`); returns the
@@ -207,14 +207,14 @@ where
             expiry: self.expiry.clone(),
         };
         let response = at_path!(self.patch_state).body(body).send().await?;
-        Self::decode(response.into_inner().state)
+        Self::decode(response.state)
     }
 
     /// Deletes the state: `setState` with `{"payload":null}`.
     pub async fn delete(&self) -> crate::Result<()> {
         self.check()?;
         let body = types::SetStateBody {
-            payload: None,
+            payload: Nullable::Null,
             expiry: None,
         };
         at_path!(self.set_state).body(body).send().await?;
@@ -227,7 +227,9 @@ where
         self.check()?;
         let expiry = expiry.map(expiry_ms).transpose()?;
         at_path!(self.set_state_expiry)
-            .body(types::SetStateExpiryBody { expiry })
+            .body(types::SetStateExpiryBody {
+                expiry: expiry.map_or(Nullable::Null, Nullable::Value),
+            })
             .send()
             .await?;
         Ok(())

@@ -500,7 +500,7 @@ impl Client {
         let (table, created) = self
             .get_or_create_table()
             .table(name)
-            .body_map(|b| b.schema(schema))
+            .schema(schema)
             .send_created()
             .await?;
         Ok(TypedTable {
@@ -527,7 +527,8 @@ where
         self.created
     }
 
-    fn name(&self) -> &str {
+    /// The table's name.
+    pub fn name(&self) -> &str {
         &self.table.name
     }
 
@@ -597,7 +598,7 @@ where
         Ok(())
     }
 
-    fn find_request(&self, query: &Query) -> crate::builder::FindTableRows<'_> {
+    fn find_request(&self, query: &Query) -> crate::operations::FindTableRows {
         let query = query.clone();
         self.client
             .find_table_rows()
@@ -608,18 +609,18 @@ where
                 }
                 if let Some((column, descending)) = query.order_by {
                     let direction = if descending {
-                        types::FindTableRowsBodyOrderDirection::Desc
+                        types::SortDirection::Desc
                     } else {
-                        types::FindTableRowsBodyOrderDirection::Asc
+                        types::SortDirection::Asc
                     };
-                    b = b.order_by(Some(column)).order_direction(Some(direction));
+                    b = b.order_by(column).order_direction(direction);
                 }
                 if !query.select.is_empty() {
                     b = b.select(query.select);
                 }
-                b.search(query.search)
-                    .limit(query.limit)
-                    .offset(query.offset)
+                b.set_search(query.search)
+                    .set_limit(query.limit)
+                    .set_offset(query.offset)
             })
     }
 
@@ -634,10 +635,9 @@ where
             .client
             .create_table_rows()
             .table(self.name())
-            .body_map(|b| b.rows(rows))
+            .rows(rows)
             .send()
-            .await?
-            .into_inner();
+            .await?;
         Self::decode_all(response.rows, response.errors)
     }
 
@@ -665,10 +665,10 @@ where
             .client
             .upsert_table_rows()
             .table(self.name())
-            .body_map(|b| b.rows(rows).key_column(Some(key_column.to_string())))
+            .rows(rows)
+            .key_column(key_column)
             .send()
-            .await?
-            .into_inner();
+            .await?;
         if !response.errors.is_empty() {
             return Self::decode_all(Vec::new(), response.errors).map(|_| Default::default());
         }
@@ -692,10 +692,9 @@ where
             .client
             .update_table_rows()
             .table(self.name())
-            .body_map(|b| b.rows(rows))
+            .rows(rows)
             .send()
-            .await?
-            .into_inner();
+            .await?;
         Self::decode_all(response.rows, response.errors)
     }
 
@@ -712,10 +711,10 @@ where
             .client
             .delete_table_rows()
             .table(self.name())
-            .body_map(|b| b.ids(ids))
+            .ids(ids)
             .send()
             .await?;
-        Ok(response.into_inner().deleted_rows)
+        Ok(response.deleted_rows)
     }
 
     /// Deletes the rows matching `filter`; returns how many were deleted.
@@ -728,10 +727,10 @@ where
             .client
             .delete_table_rows()
             .table(self.name())
-            .body_map(|b| b.filter(filter))
+            .filter(filter)
             .send()
             .await?;
-        Ok(response.into_inner().deleted_rows)
+        Ok(response.deleted_rows)
     }
 
     /// The row `id`, or `None` when there is none (the service's `404`).
@@ -744,16 +743,16 @@ where
             .send()
             .await
         {
-            Ok(response) => Self::decode(response.into_inner().row).map(Some),
-            Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => Ok(None),
-            Err(e) => Err(e.into()),
+            Ok(response) => Self::decode(response.row).map(Some),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
     /// One request's worth of rows matching `query` (see [`stream`](Self::stream) for all).
     pub async fn find(&self, query: &Query) -> crate::Result<Vec<TableRow<T>>> {
         self.check(query)?;
-        let response = self.find_request(query).send().await?.into_inner();
+        let response = self.find_request(query).send().await?;
         Self::decode_all(response.rows, Vec::new())
     }
 

@@ -7,12 +7,19 @@
 //! optional ones with [`deserialize_option`]; `build.rs` adds the attributes): the common
 //! `YYYY-MM-DDTHH:MM:SS[.fraction]Z` form is read directly, and anything else (offsets,
 //! lowercase separators, leap seconds, …) goes to chrono's parser, so the result is always
-//! exactly what chrono yields. Serialization is chrono's own, unchanged.
+//! exactly what chrono yields.
+//!
+//! Timestamps are written with milliseconds, `2024-05-01T12:30:00.000Z`, as JavaScript's
+//! `Date.prototype.toISOString()` writes them (what the official client sends); a finer
+//! fraction is cut to the millisecond, as a JavaScript `Date` holds no more.
 
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::Serializer;
 use serde::de::{self, Deserializer, Visitor};
+
+use crate::Nullable;
 
 /// Reads `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`; `None` for any other form (or an invalid date).
 fn parse_fast(s: &str) -> Option<DateTime<Utc>> {
@@ -108,8 +115,75 @@ pub fn deserialize_option<'de, D: Deserializer<'de>>(
     deserializer.deserialize_option(OptionVisitor)
 }
 
+/// `at` as `Date.toISOString()` writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub(crate) fn format(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Writes a timestamp with milliseconds (see the module docs).
+pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+/// [`serialize`] for an optional field (`None` is skipped by the field's attributes).
+pub fn serialize_option<S: Serializer>(
+    at: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serialize(at, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// [`serialize`] for a tri-state field.
+pub fn serialize_nullable<S: Serializer>(
+    at: &Nullable<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Nullable::Value(at) => serialize(at, s),
+        Nullable::Null => s.serialize_none(),
+    }
+}
+
+/// [`serialize`] for an optional tri-state field.
+pub fn serialize_option_nullable<S: Serializer>(
+    at: &Option<Nullable<DateTime<Utc>>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serialize_nullable(at, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Reads a tri-state timestamp: `null` or a timestamp.
+pub fn deserialize_nullable<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Nullable<DateTime<Utc>>, D::Error> {
+    Ok(deserialize_option(d)?.map_or(Nullable::Null, Nullable::Value))
+}
+
+/// Reads an optional tri-state timestamp that is present: `null` is `Some(Nullable::Null)`.
+pub fn deserialize_present_nullable<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Nullable<DateTime<Utc>>>, D::Error> {
+    deserialize_nullable(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn written_with_milliseconds() {
+        let at = parse("2024-01-02T03:04:05.123456Z").unwrap();
+        assert_eq!(format(&at), "2024-01-02T03:04:05.123Z");
+        let whole = parse("2024-01-02T03:04:05Z").unwrap();
+        let mut out = Vec::new();
+        serialize(&whole, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(out, b"\"2024-01-02T03:04:05.000Z\"");
+    }
+
     use super::*;
 
     /// What chrono's own deserializer yields.

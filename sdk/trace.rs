@@ -5,7 +5,7 @@
 //!
 //! | field | value |
 //! |---|---|
-//! | `operation` | the operation id (`get_conversation`, …) |
+//! | `operation` | the operation id (`getConversation`, …) |
 //! | `method`, `path` | the HTTP method and the URL path (no query, no host) |
 //! | `status` | the final HTTP status, when there is a response |
 //! | `attempts` | how many attempts were made |
@@ -19,19 +19,18 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, Url};
 use tracing::Span;
 use tracing::field::Empty;
 
 use crate::retry::RetryEvent;
 
 /// The span of one operation call.
-pub(crate) fn request_span(operation_id: &'static str, method: &Method, url: &Url) -> Span {
+pub(crate) fn request_span(operation_id: &'static str, method: &'static str, path: &str) -> Span {
     tracing::info_span!(
         "botpress.request",
         operation = operation_id,
         method = %method,
-        path = url.path(),
+        path = path,
         status = Empty,
         attempts = Empty,
         latency_ms = Empty,
@@ -41,7 +40,9 @@ pub(crate) fn request_span(operation_id: &'static str, method: &Method, url: &Ur
 
 /// Records the outcome of an operation call on the current span.
 pub(crate) fn record_outcome(
-    result: &reqwest::Result<reqwest::Response>,
+    status: Option<u16>,
+    request_id: Option<&str>,
+    error: Option<&crate::Error>,
     attempts: u32,
     elapsed: Duration,
 ) {
@@ -50,16 +51,16 @@ pub(crate) fn record_outcome(
     if !span.is_disabled() {
         span.record("attempts", attempts);
         span.record("latency_ms", elapsed.as_millis() as u64);
-        if let Ok(response) = result {
-            span.record("status", response.status().as_u16());
-            if let Some(id) = crate::error::request_id(response.headers()) {
-                span.record("request_id", id);
-            }
+        if let Some(status) = status {
+            span.record("status", status);
+        }
+        if let Some(id) = request_id {
+            span.record("request_id", id);
         }
     }
-    match result {
-        Ok(response) => tracing::debug!(status = response.status().as_u16(), "response"),
-        Err(e) => tracing::debug!(error = %e, "request failed"),
+    match error {
+        None => tracing::debug!(status, "response"),
+        Some(e) => tracing::debug!(error = %e, "request failed"),
     }
 }
 

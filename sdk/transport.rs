@@ -1,46 +1,43 @@
-//! The transport: the one hook every generated operation goes through.
+//! The transport: how every operation's request is sent, once for all operations.
 //!
-//! Progenitor calls [`ClientHooks::exec`] with the request it built. Here, once for all
-//! operations:
-//! 1. the request is put in the service's wire form ([`crate::wire`]) and given the identity
-//!    headers of the client ([`Identity`]);
-//! 2. it is sent under the client's pacing ([`crate::pacing`]), with a per-attempt timeout that
+//! [`Client::execute`](crate::Client) takes the request an operation builder listed
+//! ([`crate::operation::Request`]) and:
+//! 1. refuses it, naming the operation and what is wrong, when a part is missing or invalid;
+//! 2. joins the path and query to the base URL (parsed once, when the client was built) and
+//!    puts the identity headers of the client on it ([`Identity`]);
+//! 3. sends it under the client's pacing ([`crate::pacing`]), with a per-attempt timeout that
 //!    also covers the response body and never runs past the total deadline;
-//! 3. failures are retried per the [`RetryPolicy`] ([`crate::retry`]);
-//! 4. error responses are read into memory (they are small) so the retry decision can look at
-//!    the error type (`409 ResourceLockedConflict` is retried, other 409s are not), then
-//!    handed back to the generated code as a fresh response over the buffered bytes;
-//! 5. an error body that is not a Botpress error (an HTML page from a proxy, the rate
-//!    limiter's `{"type":"RateLimited","description":…,"status":429}`) is rewritten into the
-//!    standard shape `{id: "", code: <status>, type: "RateLimited" | "Unknown", message,
-//!    metadata: {rawBody: <body as received>}}` and marked with the
-//!    `x-botpress-sdk-synthesized` header, so the generated code yields
-//!    `Error::ErrorResponse` with the status and headers instead of a bare decoding error;
-//!    [`ErrorExt`](crate::ErrorExt) then classifies it by status and exposes the raw body;
+//! 4. reads the response body whole inside the attempt (so a body cut short or stalled is
+//!    retried like any transient fault), and retries failures per the [`RetryPolicy`]
+//!    ([`crate::retry`]): an error body is read (they are small) so that the decision can look
+//!    at its type (`409 ResourceLockedConflict` is retried, other 409s are not);
+//! 5. decodes the success body into the operation's output type, or the error body into an
+//!    [`Error`](crate::Error): a body that is not a Botpress error (an HTML page from a proxy,
+//!    the rate limiter's `{"type":"RateLimited","description":…,"status":429}`) is classified
+//!    by its status and kept as [`Error::raw_body`](crate::Error::raw_body);
 //! 6. everything runs in a `tracing` span ([`crate::trace`]).
+//!
+//! The request's URL, headers and body are built once; an attempt gets copies only while a
+//! retry is still possible (the body is shared, not copied).
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName,
-    HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
-use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode, Url, Version};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::{ConfigError, Setting, Timeouts};
-use crate::error::{RAW_BODY_KEY, SYNTHESIZED_HEADER};
-use crate::generated::Client;
-use crate::pacing::{Pacer, Permit};
+use crate::operation::{Request, Response};
+use crate::pacing::Pacer;
 use crate::retry::{self, RetryEvent, RetryPolicy, RetryReason};
-use crate::trace;
+use crate::{Client, Error, ErrorKind, trace};
 
 pub use crate::config::DEFAULT_USER_AGENT;
 
@@ -53,10 +50,11 @@ const MAX_ERROR_BODY: usize = 1 << 20;
 /// custom headers (which replace any header of the same name, identity ones included), and
 /// the `User-Agent` unless a custom header set one.
 ///
-/// Most programs configure this through [`Client::builder`](crate::Client::builder); values
-/// set here are validated when the client is built, or, for the low-level
-/// [`Transport::new`], when a request is sent (an invalid value then fails every request
-/// with [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest)).
+/// Configured through [`Client::builder`](crate::Client::builder) and read with
+/// [`Client::identity`](crate::Client::identity); values are validated when the client is
+/// built, or, for the `with_*` clones, when a request is sent (an invalid value then fails
+/// every request of that clone with
+/// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest)).
 #[derive(Clone, Default)]
 pub struct Identity {
     pub(crate) token: Option<String>,
@@ -260,33 +258,26 @@ impl IdentityState {
 }
 
 /// Behaviour shared by a client and all its clones.
-#[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) pacer: Option<Arc<Pacer>>,
-    /// The client's base URL, parsed once (with the string it was parsed from; `None` when
-    /// it does not parse).
-    pub(crate) base_url: std::sync::OnceLock<(String, Option<Url>)>,
+    /// The base URL, parsed once (no trailing slash in its text).
+    pub(crate) base_url: Url,
 }
 
-/// Per-client transport state: the identity (per clone) and the retry policy, timeouts and
-/// pacing (shared by clones). The inner value of every [`Client`].
+/// Per-client transport state: the identity (per clone) and the retry policy, timeouts,
+/// pacing and base URL (shared by clones).
 #[derive(Clone)]
-pub struct Transport {
+pub(crate) struct Transport {
     identity: Arc<IdentityState>,
     pub(crate) shared: Arc<Shared>,
-}
-
-impl Default for Transport {
-    fn default() -> Self {
-        Self::new(Identity::new())
-    }
 }
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
+            .field("base_url", &self.shared.base_url.as_str())
             .field("identity", &self.identity.identity)
             .field("retry", &self.shared.retry)
             .field("timeouts", &self.shared.timeouts)
@@ -296,18 +287,8 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// A transport that calls with `identity`, the default retry policy and timeouts, and no
-    /// pacing. Prefer [`Client::builder`](crate::Client::builder), which validates everything
-    /// up front.
-    pub fn new(identity: Identity) -> Self {
-        Self {
-            identity: Arc::new(IdentityState::new(identity)),
-            shared: Arc::new(Shared::default()),
-        }
-    }
-
     /// A transport from validated parts (the client builder's path).
-    pub(crate) fn from_parts(identity: Identity, shared: Shared) -> Result<Self, ConfigError> {
+    pub(crate) fn new(identity: Identity, shared: Shared) -> Result<Self, ConfigError> {
         let state = IdentityState::new(identity);
         if let Err(e) = &state.wire {
             return Err(e.clone());
@@ -318,19 +299,8 @@ impl Transport {
         })
     }
 
-    /// `base` parsed, once per transport (and its clones); `None` when it is not a valid
-    /// URL, or when this transport serves clients of different base URLs (the first one is
-    /// kept and the others are parsed per request, as before).
-    pub(crate) fn base_url(&self, base: &str) -> Option<&Url> {
-        let (text, url) = self
-            .shared
-            .base_url
-            .get_or_init(|| (base.to_owned(), Url::parse(base).ok()));
-        url.as_ref().filter(|_| text == base)
-    }
-
     /// The identity requests are sent with.
-    pub fn identity(&self) -> &Identity {
+    pub(crate) fn identity(&self) -> &Identity {
         &self.identity.identity
     }
 
@@ -344,41 +314,130 @@ impl Transport {
         }
     }
 
-    /// Sends `request` for `operation_id`: wire form, identity, pacing, timeouts, retries,
-    /// tracing (see the [module docs](self)).
-    pub(crate) async fn send(
-        &self,
-        http: &reqwest::Client,
-        mut request: Request,
-        operation_id: &'static str,
-    ) -> reqwest::Result<Response> {
-        crate::wire::normalize(&mut request, operation_id);
-        if let Ok(wire) = &self.identity.wire {
-            wire.apply(request.headers_mut());
+    /// The URL of `path` and `query` under the base URL.
+    fn url(&self, path: &str, query: Option<&str>) -> Url {
+        let mut url = self.shared.base_url.clone();
+        let prefix = url.path().trim_end_matches('/');
+        if prefix.is_empty() {
+            url.set_path(path);
+        } else {
+            let joined = format!("{prefix}{path}");
+            url.set_path(&joined);
         }
-        let span = trace::request_span(operation_id, request.method(), request.url());
-        self.send_with_retries(http, request, operation_id)
-            .instrument(span)
-            .await
+        url.set_query(query);
+        url
+    }
+}
+
+/// A prepared request: everything an attempt needs.
+struct Prepared {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+}
+
+impl Prepared {
+    /// The reqwest request of one attempt (copies of the parts, the body shared).
+    fn attempt(&self, timeout: Option<Duration>) -> reqwest::Request {
+        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
+        *request.headers_mut() = self.headers.clone();
+        if let Some(body) = &self.body {
+            *request.body_mut() = Some(reqwest::Body::from(body.clone()));
+        }
+        *request.timeout_mut() = timeout;
+        request
+    }
+
+    /// The last attempt's request: the parts moved.
+    fn into_attempt(self, timeout: Option<Duration>) -> reqwest::Request {
+        let mut request = reqwest::Request::new(self.method, self.url);
+        *request.headers_mut() = self.headers;
+        if let Some(body) = self.body {
+            *request.body_mut() = Some(reqwest::Body::from(body));
+        }
+        *request.timeout_mut() = timeout;
+        request
+    }
+}
+
+/// What one attempt ended with.
+enum Outcome {
+    /// The declared success status, with its body read.
+    Success(u16, HeaderMap, Bytes),
+    /// A failure, and whether (why) it may be retried; the headers of the response, if any,
+    /// for the delay the server asks for.
+    Failure(Error, Option<RetryReason>, Option<HeaderMap>),
+}
+
+impl Client {
+    /// Sends `request` and decodes its response; see the [module docs](self).
+    pub(crate) async fn execute<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> crate::Result<Response<T>> {
+        let op = request.operation;
+        let method = op.method.as_str();
+        let at = |e: Error, path: &str| e.at(op.id, method, path);
+        if let Some(problem) = request.problem {
+            return Err(at(Error::invalid_request(problem), &request.path));
+        }
+        let transport = &self.transport;
+        let wire = match &transport.identity.wire {
+            Ok(wire) => wire,
+            Err(e) => return Err(at(Error::invalid_request(e.to_string()), &request.path)),
+        };
+        let mut headers = HeaderMap::with_capacity(10);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if request.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        for (name, value) in request.headers {
+            headers.append(name, value);
+        }
+        wire.apply(&mut headers);
+        let prepared = Prepared {
+            method: op.method.reqwest(),
+            url: transport.url(&request.path, request.query.into_string().as_deref()),
+            headers,
+            body: request.body,
+        };
+        let span = trace::request_span(op.id, method, &request.path);
+        let result = self.send_with_retries(prepared, op).instrument(span).await;
+        match result {
+            Ok((status, headers, body)) => match serde_json::from_slice::<T>(&body) {
+                Ok(value) => Ok(Response::new(status, headers, value)),
+                Err(e) => Err(at(
+                    Error::invalid_response(
+                        format!(
+                            "the response body does not decode as `{}`: {e}",
+                            short_type_name::<T>()
+                        ),
+                        Some(body),
+                    )
+                    .with_status(status),
+                    &request.path,
+                )),
+            },
+            Err(e) => Err(at(e, &request.path)),
+        }
     }
 
     async fn send_with_retries(
         &self,
-        http: &reqwest::Client,
-        request: Request,
-        operation_id: &'static str,
-    ) -> reqwest::Result<Response> {
+        prepared: Prepared,
+        op: &'static crate::operation::Operation,
+    ) -> crate::Result<(u16, HeaderMap, Bytes)> {
         let started = Instant::now();
-        let timeouts = self.shared.timeouts;
+        let shared = &self.transport.shared;
+        let timeouts = shared.timeouts;
         let deadline = timeouts.total.map(|t| started + t);
-        let policy = &self.shared.retry;
-        let method = request.method().clone();
-        let url = request.url().clone();
-        let mut last: Option<reqwest::Result<Response>> = None;
-        let mut next = Some(request);
+        let policy = &shared.retry;
+        let mut last: Option<Error> = None;
+        let mut prepared = Some(prepared);
         let mut attempt = 0;
-        while let Some(mut request) = next.take() {
-            let permit = match &self.shared.pacer {
+        while let Some(parts) = prepared.take() {
+            let _permit = match &shared.pacer {
                 Some(pacer) => match pacer.acquire(deadline).await {
                     Ok(permit) => Some(permit),
                     Err(_) => break,
@@ -390,34 +449,56 @@ impl Transport {
                 break;
             }
             attempt += 1;
-            let spare = if attempt < policy.attempts() {
-                request.try_clone()
+            let timeout = min_some(timeouts.attempt, remaining);
+            let may_retry = attempt < policy.attempts();
+            let method = parts.method.clone();
+            let request = if may_retry {
+                let request = parts.attempt(timeout);
+                prepared = Some(parts);
+                request
             } else {
-                None
+                parts.into_attempt(timeout)
             };
-            if let Some(timeout) = min_some(timeouts.attempt, remaining) {
-                *request.timeout_mut() = Some(timeout);
-            }
             let attempt_started = Instant::now();
-            let (result, retry) =
-                attempt_once(http, request, &method, permit, spare.is_some()).await;
-            trace::attempt(
-                attempt,
-                result.as_ref().ok().map(|r| r.status().as_u16()),
-                attempt_started.elapsed(),
-            );
-            let (Some(reason), Some(spare)) = (retry, spare) else {
-                trace::record_outcome(&result, attempt, started.elapsed());
-                return result;
+            let outcome = attempt_once(&self.http, request, &method, op.success).await;
+            let (error, reason, headers) = match outcome {
+                Outcome::Success(status, headers, body) => {
+                    trace::attempt(attempt, Some(status), attempt_started.elapsed());
+                    trace::record_outcome(
+                        Some(status),
+                        crate::error::request_id(&headers),
+                        None,
+                        attempt,
+                        started.elapsed(),
+                    );
+                    return Ok((status, headers, body));
+                }
+                Outcome::Failure(error, reason, headers) => (error, reason, headers),
             };
-            let headers = result.as_ref().ok().map(Response::headers);
-            let (delay, source) = policy.delay(attempt, headers, SystemTime::now());
+            trace::attempt(attempt, error.status(), attempt_started.elapsed());
+            let (Some(reason), true) = (reason, prepared.is_some()) else {
+                trace::record_outcome(
+                    error.status(),
+                    error.request_id(),
+                    Some(&error),
+                    attempt,
+                    started.elapsed(),
+                );
+                return Err(error);
+            };
+            let (delay, source) = policy.delay(attempt, headers.as_ref(), SystemTime::now());
             if deadline.is_some_and(|d| Instant::now() + delay >= d) {
-                trace::record_outcome(&result, attempt, started.elapsed());
-                return result;
+                trace::record_outcome(
+                    error.status(),
+                    error.request_id(),
+                    Some(&error),
+                    attempt,
+                    started.elapsed(),
+                );
+                return Err(error);
             }
             let event = RetryEvent {
-                operation_id,
+                operation_id: op.id,
                 attempt,
                 reason,
                 delay,
@@ -425,98 +506,100 @@ impl Transport {
             };
             trace::retry(&event);
             policy.notify(&event);
-            last = Some(result);
+            last = Some(error);
             tokio::time::sleep(delay).await;
-            next = Some(spare);
         }
         // The deadline passed before the next attempt could start.
-        let result = match last {
-            Some(result) => result,
-            None => Ok(deadline_exceeded(url, timeouts.total.unwrap_or_default())),
-        };
-        trace::record_outcome(&result, attempt, started.elapsed());
-        result
+        let error = last.unwrap_or_else(|| {
+            Error::other(
+                ErrorKind::Timeout,
+                format!(
+                    "the total timeout of {:?} elapsed before the request could be sent",
+                    timeouts.total.unwrap_or_default()
+                ),
+            )
+        });
+        trace::record_outcome(
+            error.status(),
+            error.request_id(),
+            Some(&error),
+            attempt,
+            started.elapsed(),
+        );
+        Err(error)
     }
 }
 
-impl ClientHooks<Transport> for Client {
-    /// Refuses to send when the identity set with a `with_*` method is not valid.
-    async fn pre<E>(
-        &self,
-        _request: &mut Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        match &self.inner().identity.wire {
-            Ok(_) => Ok(()),
-            Err(e) => Err(progenitor_client::Error::InvalidRequest(e.to_string())),
-        }
-    }
-
-    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        self.inner()
-            .send(self.client(), request, info.operation_id)
-            .await
+/// A message for a failure of the HTTP client (its cause is the error's source).
+fn describe(e: &reqwest::Error, reading: bool) -> &'static str {
+    if e.is_connect() {
+        "the connection could not be established"
+    } else if e.is_timeout() {
+        "the attempt timed out"
+    } else if reading {
+        "the response body could not be read"
+    } else {
+        "the request failed in transit"
     }
 }
 
-/// One attempt: the result handed to the generated code, and whether it may be retried.
+/// One attempt: send, read the body, classify.
 async fn attempt_once(
     http: &reqwest::Client,
-    request: Request,
+    request: reqwest::Request,
     method: &Method,
-    permit: Option<Permit>,
-    may_retry: bool,
-) -> (reqwest::Result<Response>, Option<RetryReason>) {
-    match http.execute(request).await {
+    success: u16,
+) -> Outcome {
+    let mut response = match http.execute(request).await {
+        Ok(response) => response,
         Err(e) => {
             let retry = retry::retry_failure(method, &e);
-            (Err(e), retry)
+            return Outcome::Failure(Error::transport(describe(&e, false), e), retry, None);
         }
-        Ok(response)
-            if response.status().is_client_error() || response.status().is_server_error() =>
-        {
-            let status = response.status();
-            match buffer_error(response).await {
-                Ok((response, error_type)) => (
-                    Ok(response),
-                    retry::retry_status(method, status, error_type.as_deref()),
-                ),
-                Err(e) => {
-                    let retry = retry::retry_body_failure(method, &e);
-                    (Err(e), retry)
-                }
-            }
-        }
-        // An idempotent call's body is read here, inside the retry loop, so that a body cut
-        // short or stalled past the attempt timeout is retried like any transient fault (the
-        // generated code would read all of it anyway before decoding). On the last attempt
-        // there is nothing to retry: the generated code reads the body itself.
-        Ok(response) if may_retry && retry::is_idempotent(method) => {
-            match buffer_success(response).await {
-                Ok(response) => (Ok(response), None),
-                Err(e) => {
-                    let retry = retry::retry_body_failure(method, &e);
-                    (Err(e), retry)
-                }
-            }
-        }
-        Ok(response) => (Ok(hold_permit(response, permit)), None),
-    }
-}
-
-/// Reads a success response into memory and returns it rebuilt over the bytes (the headers
-/// are moved, not copied).
-async fn buffer_success(mut response: Response) -> reqwest::Result<Response> {
+    };
     let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
-    let body = reqwest::Body::from(response.bytes().await?);
-    Ok(rebuild(status, version, headers, url, body))
+    if status.is_client_error() || status.is_server_error() {
+        return match read_body(&mut response, MAX_ERROR_BODY).await {
+            Ok(body) => {
+                let (error, error_type) = error_response(status, &headers, body);
+                let retry = retry::retry_status(method, status, error_type.as_deref());
+                Outcome::Failure(error, retry, Some(headers))
+            }
+            Err(e) => {
+                let retry = retry::retry_body_failure(method, &e);
+                Outcome::Failure(
+                    Error::transport(describe(&e, true), e),
+                    retry,
+                    Some(headers),
+                )
+            }
+        };
+    }
+    match response.bytes().await {
+        Ok(body) if status.as_u16() == success => Outcome::Success(status.as_u16(), headers, body),
+        Ok(body) => Outcome::Failure(
+            Error::invalid_response(
+                format!("the operation does not declare HTTP status {status}"),
+                Some(body),
+            )
+            .with_status(status.as_u16()),
+            None,
+            None,
+        ),
+        Err(e) => {
+            let retry = retry::retry_body_failure(method, &e);
+            Outcome::Failure(
+                Error::transport(describe(&e, true), e),
+                retry,
+                Some(headers),
+            )
+        }
+    }
 }
 
 /// Reads a response body into memory, keeping at most `limit` bytes (the rest is not read).
-async fn read_body(response: &mut Response, limit: usize) -> reqwest::Result<Bytes> {
+async fn read_body(response: &mut reqwest::Response, limit: usize) -> reqwest::Result<Bytes> {
     let mut body = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
         let room = limit - body.len();
@@ -528,37 +611,29 @@ async fn read_body(response: &mut Response, limit: usize) -> reqwest::Result<Byt
     Ok(body.freeze())
 }
 
-/// Reads an error response into memory and returns it rebuilt over the bytes, with the
-/// Botpress error type of its body; a body that is not a Botpress error is rewritten into the
-/// standard shape (see the [module docs](self)).
-async fn buffer_error(mut response: Response) -> reqwest::Result<(Response, Option<String>)> {
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
-    let mut headers = response.headers().clone();
-    let body = read_body(&mut response, MAX_ERROR_BODY).await?;
+/// The error of an error response, and the Botpress error type of its body (`None` when the
+/// body is not a Botpress error: see [`synthesize`]).
+fn error_response(status: StatusCode, headers: &HeaderMap, body: Bytes) -> (Error, Option<String>) {
     if let Ok(error) = serde_json::from_slice::<crate::types::Error>(&body) {
-        let rebuilt = rebuild(status, version, headers, url, reqwest::Body::from(body));
-        return Ok((rebuilt, Some(error.type_)));
+        let error_type = error.type_.clone();
+        return (
+            Error::response(status.as_u16(), headers, error, None),
+            Some(error_type),
+        );
     }
     let synthetic = synthesize(status, headers.get(CONTENT_TYPE), &body);
-    headers.remove(CONTENT_LENGTH);
-    headers.remove(CONTENT_ENCODING);
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(SYNTHESIZED_HEADER, HeaderValue::from_static("1"));
-    let rebuilt = rebuild(
-        status,
-        version,
-        headers,
-        url,
-        reqwest::Body::from(synthetic),
-    );
-    Ok((rebuilt, None))
+    (
+        Error::response(status.as_u16(), headers, synthetic, Some(body)),
+        None,
+    )
 }
 
 /// The standard error shape for a body that is not a Botpress error.
-fn synthesize(status: StatusCode, content_type: Option<&HeaderValue>, body: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(body);
+fn synthesize(
+    status: StatusCode,
+    content_type: Option<&HeaderValue>,
+    body: &[u8],
+) -> crate::types::Error {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let server_message = json
         .as_ref()
@@ -568,6 +643,7 @@ fn synthesize(status: StatusCode, content_type: Option<&HeaderValue>, body: &[u8
         Some(m) => m.to_owned(),
         None if body.is_empty() => format!("HTTP {status} with an empty body"),
         None => {
+            let text = String::from_utf8_lossy(body);
             let snippet: String = text
                 .split_whitespace()
                 .collect::<Vec<_>>()
@@ -589,100 +665,19 @@ fn synthesize(status: StatusCode, content_type: Option<&HeaderValue>, body: &[u8
     } else {
         "Unknown"
     };
-    serde_json::json!({
-        "id": "",
-        "code": status.as_u16(),
-        "type": error_type,
-        "message": message,
-        "metadata": { RAW_BODY_KEY: text },
-    })
-    .to_string()
-    .into_bytes()
-}
-
-/// A response over `body` with the given status, version, headers and URL.
-fn rebuild(
-    status: StatusCode,
-    version: Version,
-    headers: HeaderMap,
-    url: Url,
-    body: reqwest::Body,
-) -> Response {
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url);
-    if let Some(h) = builder.headers_mut() {
-        *h = headers;
-    }
-    let response = builder
-        .body(body)
-        .expect("a typed status, version and URL always build a response");
-    Response::from(response)
-}
-
-/// Keeps the in-flight permit (if any) alive until the response body is read or dropped.
-fn hold_permit(response: Response, permit: Option<Permit>) -> Response {
-    let Some(permit) = permit.filter(Permit::holds_slot) else {
-        return response;
-    };
-    let url = response.url().clone();
-    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let body = reqwest::Body::wrap(PermitBody {
-        body,
-        _permit: permit,
-    });
-    rebuild(parts.status, parts.version, parts.headers, url, body)
-}
-
-/// A response body that holds a pacing permit.
-struct PermitBody {
-    body: reqwest::Body,
-    _permit: Permit,
-}
-
-impl http_body::Body for PermitBody {
-    type Data = Bytes;
-    type Error = reqwest::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, reqwest::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.body.size_hint()
+    crate::types::Error {
+        id: String::new(),
+        code: status.as_u16().into(),
+        type_: error_type.to_owned(),
+        message,
+        metadata: Default::default(),
     }
 }
 
-/// The result of a request whose total deadline passed before it could be sent.
-///
-/// `exec` must return a `reqwest` result, and reqwest offers no way to make a timeout error
-/// without a request in flight. So the transport answers with a `504` response whose body
-/// fails to read with an `io::ErrorKind::TimedOut` error: every operation decodes 5xx bodies,
-/// so the generated code returns `Error::ResponseBodyError` holding a reqwest error for which
-/// `is_timeout()` is true, i.e. [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), with no
-/// status. Nothing was sent.
-fn deadline_exceeded(url: Url, total: Duration) -> Response {
-    let error = std::io::Error::new(
-        std::io::ErrorKind::TimedOut,
-        format!("the total timeout of {total:?} elapsed before the request could be sent"),
-    );
-    let body =
-        reqwest::Body::wrap_stream(futures::stream::once(async move { Err::<Bytes, _>(error) }));
-    rebuild(
-        StatusCode::GATEWAY_TIMEOUT,
-        Version::HTTP_11,
-        HeaderMap::new(),
-        url,
-        body,
-    )
+/// `botpress::types::GetUserResponse` → `GetUserResponse`.
+fn short_type_name<T>() -> &'static str {
+    let name = std::any::type_name::<T>();
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 /// The smaller of two optional durations.
@@ -747,24 +742,24 @@ mod tests {
     }
 
     #[test]
-    fn foreign_error_bodies_are_rewritten() {
-        let body = br#"{"type":"RateLimited","description":"The request has been rate-limited.","status":429}"#;
-        let out: serde_json::Value =
-            serde_json::from_slice(&synthesize(StatusCode::TOO_MANY_REQUESTS, None, body)).unwrap();
-        assert_eq!(out["type"], "RateLimited");
-        assert_eq!(out["code"], 429);
-        assert_eq!(out["message"], "The request has been rate-limited.");
-        assert_eq!(
-            out["metadata"]["rawBody"].as_str().unwrap().as_bytes(),
-            body
+    fn foreign_error_bodies_are_classified_by_status() {
+        let body = Bytes::from_static(br#"{"type":"RateLimited","description":"The request has been rate-limited.","status":429}"#);
+        let (e, error_type) = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            body.clone(),
         );
+        assert_eq!(error_type, None);
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(e.status(), Some(429));
+        assert_eq!(e.message(), "The request has been rate-limited.");
+        assert_eq!(e.raw_body(), Some(&body[..]));
         let html = b"<html>\n  <b>bad   gateway</b></html>";
         let ct = HeaderValue::from_static("text/html");
-        let out: serde_json::Value =
-            serde_json::from_slice(&synthesize(StatusCode::BAD_GATEWAY, Some(&ct), html)).unwrap();
-        assert_eq!(out["type"], "Unknown");
+        let out = synthesize(StatusCode::BAD_GATEWAY, Some(&ct), html);
+        assert_eq!(out.type_, "Unknown");
         assert_eq!(
-            out["message"],
+            out.message,
             "HTTP 502 Bad Gateway with a body that is not a Botpress error (text/html, 36 bytes): <html> <b>bad gateway</b></html>"
         );
     }

@@ -193,10 +193,7 @@ async fn options_win_over_environment_which_wins_over_defaults() {
 
     // Without the environment: the default base URL.
     let default = Client::builder().build().unwrap();
-    assert_eq!(
-        progenitor_client::ClientInfo::baseurl(&default),
-        "https://api.botpress.cloud"
-    );
+    assert_eq!(default.base_url(), "https://api.botpress.cloud");
 }
 
 #[test]

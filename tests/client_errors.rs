@@ -38,22 +38,18 @@ async fn every_botpress_error_type_maps_to_its_kind() {
         let expected = ErrorKind::from_type(error_type);
         assert_eq!(err.kind(), expected, "{error_type}");
         assert_eq!(err.kind().as_str(), error_type);
-        assert_eq!(err.status_code(), Some(status));
+        assert_eq!(err.status(), Some(status));
         assert_eq!(err.kind().api_status(), Some(status));
         let id = format!("err_20240101000000x{status:08X}");
-        assert_eq!(ErrorExt::id(&err), Some(id.as_str()));
-        assert_eq!(ErrorExt::message(&err), format!("{error_type} happened"));
+        assert_eq!(err.id(), Some(id.as_str()));
+        assert_eq!(err.message(), format!("{error_type} happened"));
+        assert_eq!(err.request_id(), Some(&*format!("req_{error_type}")));
         assert_eq!(
-            ErrorExt::request_id(&err),
-            Some(&*format!("req_{error_type}"))
-        );
-        assert_eq!(
-            ErrorExt::metadata(&err).unwrap()["hint"],
+            err.metadata().unwrap()["hint"],
             serde_json::json!(error_type)
         );
-        assert_eq!(ErrorExt::raw_body(&err), None);
+        assert_eq!(err.raw_body(), None);
         // …and as a `botpress::Error`.
-        let err = botpress::Error::from(err);
         assert_eq!(err.kind(), expected);
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.id(), Some(id.as_str()));
@@ -61,7 +57,7 @@ async fn every_botpress_error_type_maps_to_its_kind() {
         assert_eq!(
             err.to_string(),
             format!(
-                "[{error_type}] {error_type} happened (HTTP {status}, error id {id}, request id req_{error_type})"
+                "listTables (GET /v1/tables): [{error_type}] {error_type} happened (HTTP {status}, error id {id}, request id req_{error_type})"
             )
         );
     }
@@ -94,9 +90,9 @@ async fn unknown_types_keep_their_name() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unknown("MadeUpType".into()));
-    assert_eq!(err.status_code(), Some(418));
+    assert_eq!(err.status(), Some(418));
     assert_eq!(err.kind().as_str(), "MadeUpType");
-    assert_eq!(ErrorExt::message(&err), "MadeUpType happened");
+    assert_eq!(err.message(), "MadeUpType happened");
 }
 
 #[tokio::test]
@@ -113,16 +109,15 @@ async fn an_html_page_is_an_invalid_response_with_its_raw_body() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-    assert_eq!(err.status_code(), Some(502));
+    assert_eq!(err.status(), Some(502));
     assert_eq!(err.raw_body(), Some(html.as_bytes()));
-    assert_eq!(ErrorExt::id(&err), None);
-    assert_eq!(ErrorExt::metadata(&err), None);
-    assert_eq!(ErrorExt::request_id(&err), Some("req_html"));
+    assert_eq!(err.id(), None);
+    assert_eq!(err.metadata(), None);
+    assert_eq!(err.request_id(), Some("req_html"));
     assert_eq!(
-        ErrorExt::message(&err),
+        err.message(),
         "HTTP 502 Bad Gateway with a body that is not a Botpress error (text/html, 50 bytes): <html><body><h1>502 Bad Gateway</h1></body></html>"
     );
-    let err = botpress::Error::from(err);
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert_eq!(err.status(), Some(502));
     assert_eq!(err.raw_body(), Some(html.as_bytes()));
@@ -144,16 +139,16 @@ async fn empty_and_foreign_json_error_bodies() {
     let client = client(&server.base_url);
     let err = client.list_tables().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-    assert_eq!(err.status_code(), Some(500));
+    assert_eq!(err.status(), Some(500));
     assert_eq!(err.raw_body(), Some(&b""[..]));
     assert_eq!(
-        ErrorExt::message(&err),
+        err.message(),
         "HTTP 500 Internal Server Error with an empty body"
     );
     let err = client.list_tables().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-    assert_eq!(err.status_code(), Some(400));
-    assert_eq!(ErrorExt::message(&err), "not an api error shape");
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.message(), "not an api error shape");
     assert_eq!(
         err.raw_body(),
         Some(&br#"{"message":"not an api error shape"}"#[..])
@@ -172,11 +167,8 @@ async fn the_rate_limiter_body_is_rate_limited() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(err.status_code(), Some(429));
-    assert_eq!(
-        ErrorExt::message(&err),
-        "The request has been rate-limited."
-    );
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.message(), "The request has been rate-limited.");
     assert_eq!(err.raw_body(), Some(body.as_bytes()));
 }
 
@@ -194,12 +186,16 @@ async fn a_success_body_that_does_not_decode_keeps_its_bytes() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert_eq!(err.raw_body(), Some(&br#"{"unexpected":true}"#[..]));
-    let err = botpress::Error::from(err);
     assert!(
+        err.message().starts_with(
+            "the response body does not decode as `ListTablesResponse`: missing field `tables`"
+        ),
+        "{}",
         err.message()
-            .starts_with("the response body could not be decoded: missing field `tables`")
     );
-    assert!(std::error::Error::source(&err).is_some());
+    assert_eq!(err.status(), Some(200));
+    // The decoding error is the message: it is not repeated as a source.
+    assert!(std::error::Error::source(&err).is_none());
 }
 
 #[tokio::test]
@@ -210,13 +206,19 @@ async fn connection_refused_is_connect() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect);
-    assert_eq!(err.status_code(), None);
-    let err = botpress::Error::from(err);
+    assert_eq!(err.status(), None);
     assert_eq!(err.kind(), ErrorKind::Connect);
+    assert_eq!(err.message(), "the connection could not be established");
+    // The cause is the source, not repeated in Display.
+    let source = std::error::Error::source(&err)
+        .expect("the reqwest error")
+        .to_string();
+    assert!(source.contains("error sending request"), "{source}");
+    assert!(!err.to_string().contains("error sending request"), "{err}");
     assert!(
-        err.message().contains("error sending request"),
-        "{}",
-        err.message()
+        err.to_string()
+            .starts_with("listTables (GET /v1/tables): [Connect]"),
+        "{err}"
     );
 }
 
@@ -231,8 +233,8 @@ async fn a_hanging_server_is_a_timeout() {
         .unwrap();
     let err = client.list_tables().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
-    assert_eq!(err.status_code(), None);
-    assert_eq!(botpress::Error::from(err).kind(), ErrorKind::Timeout);
+    assert_eq!(err.status(), None);
+    assert_eq!(err.kind(), ErrorKind::Timeout);
 }
 
 #[tokio::test]

@@ -44,10 +44,11 @@ fn client(url: &str, policy: RetryPolicy) -> Client {
         .unwrap()
 }
 
-async fn post(client: &Client) -> Result<(), botpress::error::SendError> {
+async fn post(client: &Client) -> Result<(), botpress::Error> {
     client
         .track_analytics()
-        .body_map(|b| b.name("visits").count(1))
+        .name("visits")
+        .count(1)
         .send()
         .await
         .map(|_| ())
@@ -223,7 +224,7 @@ async fn retries_are_off_with_retry_policy_none() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.status_code(), Some(503));
+    assert_eq!(err.status(), Some(503));
     assert_eq!(server.count(), 1);
 }
 
@@ -350,7 +351,7 @@ async fn no_attempt_starts_past_the_deadline() {
         .unwrap();
     let err = client.list_tables().send().await.unwrap_err();
     // The 5 s wait would cross the deadline: the last answer is returned instead.
-    assert_eq!(err.status_code(), Some(503));
+    assert_eq!(err.status(), Some(503));
     assert_eq!(server.count(), 1);
     assert!(events.lock().unwrap().is_empty());
 }
@@ -374,11 +375,12 @@ async fn a_request_that_cannot_get_its_turn_times_out_unsent() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
-    assert_eq!(err.status_code(), None);
+    assert_eq!(err.status(), None);
     assert!(
-        ErrorExt::message(&err).contains("elapsed before the request could be sent"),
+        err.message()
+            .contains("elapsed before the request could be sent"),
         "{}",
-        ErrorExt::message(&err)
+        err.message()
     );
     assert_eq!(server.count(), 1);
 }

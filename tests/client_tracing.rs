@@ -61,7 +61,8 @@ async fn spans_carry_the_request_and_never_the_token_or_bodies() {
     client.list_tables().send().await.unwrap();
     let err = client
         .track_analytics()
-        .body_map(|b| b.name("BODY-IN").count(1))
+        .name("BODY-IN")
+        .count(1)
         .send()
         .await
         .unwrap_err();
@@ -71,7 +72,7 @@ async fn spans_carry_the_request_and_never_the_token_or_bodies() {
 
     let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(out.contains("botpress.request"), "{out}");
-    assert!(out.contains(r#"operation="list_tables""#), "{out}");
+    assert!(out.contains(r#"operation="listTables""#), "{out}");
     assert!(out.contains("method=GET"), "{out}");
     assert!(out.contains(r#"path="/v1/tables""#), "{out}");
     assert!(out.contains("retrying"), "{out}");
@@ -79,7 +80,7 @@ async fn spans_carry_the_request_and_never_the_token_or_bodies() {
     assert!(out.contains("status=200"), "{out}");
     assert!(out.contains("attempts=2"), "{out}");
     assert!(out.contains(r#"request_id="req_42""#), "{out}");
-    assert!(out.contains(r#"operation="track_analytics""#), "{out}");
+    assert!(out.contains(r#"operation="trackAnalytics""#), "{out}");
     assert!(out.contains("status=404"), "{out}");
     assert!(out.contains("latency_ms="), "{out}");
     assert!(!out.contains("TRACE-S3CR3T"), "{out}");

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use botpress::{ErrorExt, ErrorKind, RetryPolicy, error::API_ERROR_TYPES};
+use botpress::{ErrorKind, RetryPolicy, error::API_ERROR_TYPES};
 use serde_json::json;
 use support::{
     faults::{Fault, FaultServer, RateLimitHeader, api_error_body, big_conversation, proxy_page},
@@ -36,16 +36,15 @@ async fn check(name: &str, fault: Fault, expect: Expect) {
     .expect_err(name);
     assert_eq!(server.count(), 1, "{name}");
     assert_eq!(e.kind(), expect.kind, "{name}: kind of {e:?}");
-    assert_eq!(e.status_code(), expect.status, "{name}: status");
+    assert_eq!(e.status(), expect.status, "{name}: status");
     assert_eq!(
         e.raw_body().map(<[u8]>::to_vec),
         expect.raw,
         "{name}: raw body"
     );
-    let message = e.message().into_owned();
+    let message = e.message().to_owned();
     assert!(!message.is_empty(), "{name}: a message");
     // The same through `?`.
-    let e: botpress::Error = e.into();
     assert_eq!(e.kind(), expect.kind, "{name}: botpress::Error kind");
     assert_eq!(e.status(), expect.status, "{name}: botpress::Error status");
     assert_eq!(
@@ -74,7 +73,7 @@ async fn every_api_error_type_maps_to_its_kind() {
             .expect_err(error_type);
         assert_eq!(e.kind(), ErrorKind::from_type(error_type), "{error_type}");
         assert_eq!(e.kind().as_str(), error_type);
-        assert_eq!(e.status_code(), Some(status), "{error_type}");
+        assert_eq!(e.status(), Some(status), "{error_type}");
         assert_eq!(e.id(), Some("err_20260101000000x0123abcd"), "{error_type}");
         assert_eq!(e.message(), "it failed");
         assert_eq!(
@@ -177,7 +176,7 @@ async fn a_success_with_the_wrong_content_type_still_decodes() {
         .send()
         .await
         .expect("valid JSON");
-    assert_eq!(serde_json::to_value(got.into_inner()).unwrap(), body);
+    assert_eq!(serde_json::to_value(got).unwrap(), body);
 }
 
 #[tokio::test]
@@ -198,7 +197,6 @@ async fn a_success_body_that_is_not_json_is_invalid_response_with_raw_body() {
         e.raw_body(),
         Some(&b"{\"conversation\": {\"id\": \"conv_1\", "[..])
     );
-    let e: botpress::Error = e.into();
     assert_eq!(e.kind(), ErrorKind::InvalidResponse);
     assert!(e.raw_body().is_some());
 }
@@ -306,7 +304,7 @@ async fn a_connection_refused_is_connect() {
         .await
         .expect_err("refused");
     assert_eq!(e.kind(), ErrorKind::Connect);
-    assert_eq!(e.status_code(), None);
+    assert_eq!(e.status(), None);
 }
 
 #[tokio::test]
@@ -327,7 +325,7 @@ async fn a_20_mb_error_page_is_bounded_and_classified() {
     .await
     .expect_err("500");
     assert_eq!(e.kind(), ErrorKind::InvalidResponse);
-    assert_eq!(e.status_code(), Some(500));
+    assert_eq!(e.status(), Some(500));
     let raw = e.raw_body().expect("raw body");
     assert!(!raw.is_empty() && page.as_bytes().starts_with(raw));
     assert!(raw.len() <= page.len());

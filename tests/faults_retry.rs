@@ -11,7 +11,7 @@ use std::{
 };
 
 use botpress::{
-    ErrorExt, ErrorKind, RetryPolicy,
+    ErrorKind, RetryPolicy,
     retry::{DelaySource, RetryEvent, RetryReason},
 };
 use serde_json::json;
@@ -25,10 +25,7 @@ use support::{
 async fn get_after(
     faults: Vec<Fault>,
     attempts: u32,
-) -> (
-    FaultServer,
-    Result<serde_json::Value, botpress::error::SendError>,
-) {
+) -> (FaultServer, Result<serde_json::Value, botpress::Error>) {
     let server = FaultServer::start().await;
     server.push_all(faults);
     server.push(ok_fault("getConversation"));
@@ -39,7 +36,7 @@ async fn get_after(
         client.get_conversation().id("conv_1").send().await
     })
     .await
-    .map(|r| serde_json::to_value(r.into_inner()).expect("encodes"));
+    .map(|r| serde_json::to_value(r).expect("encodes"));
     (server, result)
 }
 
@@ -108,7 +105,7 @@ async fn a_burst_longer_than_the_budget_surfaces_the_last_failure() {
     let e = result.expect_err("4 failures for 4 attempts");
     assert_eq!(server.count(), 4, "exactly the budget");
     assert_eq!(server.pending(), 1, "the success was never asked for");
-    assert_eq!(e.status_code(), Some(503), "the last failure");
+    assert_eq!(e.status(), Some(503), "the last failure");
     assert_eq!(e.kind(), ErrorKind::InvalidResponse, "an HTML body");
     let raw = String::from_utf8_lossy(e.raw_body().expect("raw body kept")).into_owned();
     assert!(raw.contains("<h1>503 Bad Gateway</h1>"), "{raw}");
@@ -128,7 +125,7 @@ async fn retries_disabled_means_one_request() {
         .send()
         .await
         .expect_err("503");
-    assert_eq!(e.status_code(), Some(503));
+    assert_eq!(e.status(), Some(503));
     assert_eq!(server.count(), 1);
 }
 
@@ -237,7 +234,7 @@ async fn the_total_deadline_stops_retrying() {
     .await
     .expect_err("every attempt stalls");
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.status_code(), None);
+    assert_eq!(e.status(), None);
     let attempts = server.count();
     assert!((1..=6).contains(&attempts), "{attempts} attempts in 1 s");
     assert!(started.elapsed() >= Duration::from_millis(900));
@@ -263,7 +260,7 @@ async fn a_server_delay_past_the_deadline_is_not_waited_for() {
     .await
     .expect_err("rate limited");
     assert_eq!(e.kind(), ErrorKind::RateLimited);
-    assert_eq!(e.status_code(), Some(429));
+    assert_eq!(e.status(), Some(429));
     assert_eq!(server.count(), 1);
 }
 
@@ -278,7 +275,7 @@ async fn a_slow_drip_within_the_timeout_succeeds() {
     })
     .await
     .expect("slow but complete");
-    assert_eq!(serde_json::to_value(got.into_inner()).unwrap(), body);
+    assert_eq!(serde_json::to_value(got).unwrap(), body);
 }
 
 /// Faults that break a response after its status line (the body is cut or never comes).
@@ -313,7 +310,7 @@ async fn body_faults_on_get_fail_once_without_status() {
             "{name}: {:?} {e:?}",
             e.kind()
         );
-        assert_eq!(e.status_code(), None, "{name}: no status for a broken body");
+        assert_eq!(e.status(), None, "{name}: no status for a broken body");
         assert_eq!(server.count(), 1, "{name}");
     }
 }

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use botpress::{ErrorExt, ErrorKind, retry::RetryReason, types};
+use botpress::{ErrorKind, retry::RetryReason, types};
 use serde_json::json;
 use support::{
     faults::{Fault, FaultServer},
@@ -26,7 +26,7 @@ fn message_body() -> types::CreateMessageBody {
 }
 
 /// Sends `createMessage` once after `fault` with a budget of 5 attempts.
-async fn post_after(fault: Fault) -> (FaultServer, botpress::error::SendError) {
+async fn post_after(fault: Fault) -> (FaultServer, botpress::Error) {
     let server = FaultServer::start().await;
     server.push(fault);
     server.set_default(ok_fault("createMessage"));
@@ -96,7 +96,7 @@ async fn a_post_that_may_have_been_processed_is_sent_once() {
         let (server, e) = post_after(fault).await;
         assert_eq!(server.count(), 1, "{name}: sent once");
         assert_eq!(e.kind(), kind, "{name}: {e:?}");
-        assert_eq!(e.status_code(), status, "{name}");
+        assert_eq!(e.status(), status, "{name}");
     }
 }
 
@@ -105,7 +105,7 @@ async fn a_post_answered_502_is_sent_once() {
     for fault in [Fault::status(502), Fault::html_page(502)] {
         let (server, e) = post_after(fault).await;
         assert_eq!(server.count(), 1);
-        assert_eq!(e.status_code(), Some(502));
+        assert_eq!(e.status(), Some(502));
     }
 }
 

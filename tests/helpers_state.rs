@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use botpress::types::{self, StateType};
+use botpress::types::StateType;
 use botpress::{ErrorKind, Nullable};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -237,31 +237,22 @@ async fn get_or_create_reports_created() {
     })
     .await;
     let client = server.client();
-    let body = || {
-        types::GetOrCreateConversationBody::builder()
+    use botpress::get_or_create::GetOrCreate;
+    let request = || {
+        client
+            .get_or_create_conversation()
             .channel("web")
-            .tags(
-                [("ticket".to_string(), "T-1".to_string())]
-                    .into_iter()
-                    .collect::<std::collections::BTreeMap<_, _>>(),
-            )
+            .tags([("ticket", "T-1")])
     };
-    let (conv, created) = client
-        .get_or_create_conversation_with(body())
-        .await
-        .unwrap();
+    let (conv, created) = request().send_created().await.unwrap();
     assert_eq!((conv.id.as_str(), created), ("conv_1", true));
-    let (_, created) = client
-        .get_or_create_conversation_with(body())
-        .await
-        .unwrap();
+    let (_, created) = request().send_created().await.unwrap();
     assert!(!created);
 
     // No `meta` in the response: read as not created.
-    use botpress::get_or_create::GetOrCreate;
     let (user, created) = client
         .get_or_create_user()
-        .body_map(|b| b.tags(std::collections::BTreeMap::new()))
+        .tags(std::collections::BTreeMap::<String, String>::new())
         .send_created()
         .await
         .unwrap();
@@ -269,10 +260,10 @@ async fn get_or_create_reports_created() {
 
     let schema = json!({"type": "object", "properties": {"sku": {"type": "string"}}});
     let (table, created) = client
-        .get_or_create_table_with(
-            "orders",
-            types::GetOrCreateTableBody::builder().schema(schema.as_object().cloned().unwrap()),
-        )
+        .get_or_create_table()
+        .table("orders")
+        .schema(&schema)
+        .send_created()
         .await
         .unwrap();
     assert_eq!((table.name.as_str(), created), ("orders", true));
@@ -289,7 +280,10 @@ async fn get_or_create_reports_created() {
     );
 
     let err = client
-        .get_or_create_table_with("", types::GetOrCreateTableBody::builder())
+        .get_or_create_table()
+        .table("")
+        .schema(&schema)
+        .send_created()
         .await
         .unwrap_err();
     assert!(err.kind() == ErrorKind::InvalidRequest, "{err:?}");
@@ -325,7 +319,7 @@ async fn explicit_null_versus_absent_on_nullable_fields() {
     client
         .update_user()
         .id("user_1")
-        .body_map(|b| b.picture_url(Some(Nullable::Value("https://x/p.png".to_string()))))
+        .picture_url(Nullable::Value("https://x/p.png".to_string()))
         .send()
         .await
         .unwrap();
@@ -333,7 +327,7 @@ async fn explicit_null_versus_absent_on_nullable_fields() {
     client
         .update_user()
         .id("user_1")
-        .body_map(|b| b.name(Some(Nullable::Null)))
+        .name(Nullable::Null)
         .send()
         .await
         .unwrap();

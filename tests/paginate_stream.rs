@@ -295,10 +295,8 @@ async fn table_rows_page_by_offset() {
     let rows: Vec<_> = client
         .find_table_rows()
         .table("orders")
-        .body_map(|b| {
-            b.limit(Some(2))
-                .filter(json!({"status": "paid"}).as_object().cloned().unwrap())
-        })
+        .limit(2)
+        .filter(json!({"status": "paid"}).as_object().cloned().unwrap())
         .stream()
         .try_collect()
         .await

@@ -8,9 +8,8 @@
 mod support;
 
 use botpress::{
-    Client, Identity,
+    Client,
     query::{FileTagCondition, FileTagsFilter, TagsFilter},
-    transport::Transport,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -105,10 +104,12 @@ impl Fixture {
             .build()
             .expect("runtime");
         let server = rt.block_on(Recorder::start());
-        let client = Client::new(
-            &server.base_url,
-            Transport::new(Identity::new().token("bp_pat_prop").bot_id("bot_1")),
-        );
+        let client = Client::builder()
+            .base_url(&server.base_url)
+            .token("bp_pat_prop")
+            .bot_id("bot_1")
+            .build()
+            .expect("client");
         Self { rt, server, client }
     }
 

@@ -18,7 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use botpress::{Client, Identity, transport::Transport, types};
+use botpress::{Client, types};
 use botpress_emulator::{Config, spawn};
 use serde_json::json;
 
@@ -38,10 +38,12 @@ fn soak() -> Duration {
 }
 
 fn client(base_url: &str) -> Client {
-    Client::new(
-        base_url,
-        Transport::new(Identity::new().token(TOKEN).bot_id(BOT)),
-    )
+    Client::builder()
+        .base_url(base_url)
+        .token(TOKEN)
+        .bot_id(BOT)
+        .build()
+        .expect("client")
 }
 
 /// A write the server acknowledged: who wrote it (client, sequence) and the id it returned.
@@ -72,8 +74,7 @@ async fn worker(base_url: String, id: usize, until: Instant, progress: Arc<Progr
                     serde_json::from_value(json!({"channel": "load", "tags": tags})).unwrap();
                 match client.create_conversation().body(body).send().await {
                     Ok(r) => {
-                        acks.conversations
-                            .insert((id, seq), r.into_inner().conversation.id);
+                        acks.conversations.insert((id, seq), r.conversation.id);
                         progress.acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(_) => acks.unacknowledged += 1,
@@ -90,7 +91,6 @@ async fn worker(base_url: String, id: usize, until: Instant, progress: Arc<Progr
                     .await
                 {
                     Ok(r) => {
-                        let r = r.into_inner();
                         assert!(r.errors.is_empty(), "row errors: {:?}", r.errors);
                         assert_eq!(r.rows.len(), 1);
                         acks.rows.insert((id, seq), r.rows[0].id);
@@ -106,9 +106,8 @@ async fn worker(base_url: String, id: usize, until: Instant, progress: Arc<Progr
                     .page_size(20)
                     .send()
                     .await;
-                if let Ok(r) = r {
+                if let Ok(page) = r {
                     // Reads see only this client's writes, never more than it made.
-                    let page = r.into_inner();
                     assert!(page.conversations.len() <= 20);
                     for c in &page.conversations {
                         assert_eq!(c.tags.get("w").map(String::as_str), Some(&*id.to_string()));
@@ -126,7 +125,7 @@ async fn worker(base_url: String, id: usize, until: Instant, progress: Arc<Progr
                     .send()
                     .await
                 {
-                    for row in &r.into_inner().rows {
+                    for row in &r.rows {
                         assert_eq!(row.extra.get("w"), Some(&json!(id)), "{row:?}");
                     }
                     acks.reads += 1;
@@ -189,11 +188,7 @@ async fn verify(base_url: &str, acks: &Acks, exact: bool) {
         if let Some(t) = token.take() {
             request = request.next_token(t);
         }
-        let page = request
-            .send()
-            .await
-            .expect("list conversations")
-            .into_inner();
+        let page = request.send().await.expect("list conversations");
         conversations.extend(page.conversations);
         match page.meta.next_token {
             Some(t) => token = Some(t),
@@ -225,8 +220,7 @@ async fn verify(base_url: &str, acks: &Acks, exact: bool) {
             .body(body)
             .send()
             .await
-            .expect("find rows")
-            .into_inner();
+            .expect("find rows");
         rows.extend(found.rows);
         if !found.has_more {
             break;

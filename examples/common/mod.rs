@@ -2,8 +2,6 @@
 //! `BP_TOKEN` is unset, for an emulator started in-process.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 /// A connected client, and the embedded emulator when one was started (kept alive).
 pub struct Session {
     pub client: botpress::Client,
@@ -36,20 +34,4 @@ pub async fn connect() -> Result<Session, Box<dyn std::error::Error>> {
         client,
         _emulator: Some(emulator),
     })
-}
-
-/// A tags map from pairs.
-pub fn tags<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// A JSON object from a `json!` literal.
-pub fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-    match value {
-        serde_json::Value::Object(map) => map,
-        other => panic!("not an object: {other}"),
-    }
 }

@@ -14,7 +14,6 @@ use std::{collections::BTreeMap, future::Future, pin::Pin};
 
 use botpress::{
     Client, Nullable,
-    generated::{Error, ResponseValue},
     query::{FileTagsFilter, TagsFilter},
     types,
 };
@@ -49,14 +48,14 @@ pub struct Case {
 }
 
 /// Converts what `send().await` returned.
-pub fn sent<T: Serialize>(r: Result<ResponseValue<T>, Error<types::Error>>) -> Sent {
+pub fn sent<T: Serialize>(r: botpress::Result<T>) -> Sent {
     Sent {
         result: match r {
-            Ok(v) => Ok(serde_json::to_value(v.into_inner()).expect("re-encode response")),
-            Err(Error::ErrorResponse(e)) => Err(format!(
-                "error response {}: {:?}",
-                e.status(),
-                e.into_inner()
+            Ok(v) => Ok(serde_json::to_value(v).expect("re-encode response")),
+            Err(e) if e.kind().is_api() => Err(format!(
+                "error response {}: {e:?}",
+                e.status()
+                    .map_or_else(|| "?".to_string(), |s| s.to_string()),
             )),
             Err(e) => Err(e.to_string()),
         },
@@ -76,11 +75,11 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn object(v: Value) -> serde_json::Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        other => panic!("not an object: {other}"),
-    }
+/// An RFC 3339 date-time (the typed `afterDate`/`beforeDate` of the list operations).
+pub fn date(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("{s} is not an RFC 3339 date-time: {e}"))
+        .to_utc()
 }
 
 /// `case!("opId", "what", Docs::Both, |c| c.builder()...)`: the builder is sent.
@@ -128,16 +127,16 @@ pub fn all() -> Vec<Case> {
             "createConversation",
             "channel with a space, unicode tag",
             Both,
-            |c| c.create_conversation().body_map(|b| b
+            |c| c
+                .create_conversation()
                 .channel("web chat")
-                .tags(tags(&[("lang", "fr"), ("名前", "é ü")])))
+                .tags(tags(&[("lang", "fr"), ("名前", "é ü")]))
         ),
         case!("createConversation", "shared properties", PROPERTIES, |c| c
             .create_conversation()
-            .body_map(|b| b
-                .channel("web")
-                .tags(tags(&[]))
-                .properties(tags(&[("tier", "gold")])))),
+            .channel("web")
+            .tags(tags(&[]))
+            .properties(tags(&[("tier", "gold")]))),
         case!(
             "listConversations",
             "tags with spaces, dots, =, & and unicode; repeated participantIds; empty channel",
@@ -154,8 +153,8 @@ pub fn all() -> Vec<Case> {
                 )
                 .participant_ids(vec!["u1".to_string(), "u 2".to_string()])
                 .channel("")
-                .after_date("2024-01-01T00:00:00.000Z")
-                .before_date("2024-12-31T23:59:59.999+01:00")
+                .after_date(date("2024-01-01T00:00:00.000Z"))
+                .before_date(date("2024-12-31T23:59:59.999+01:00"))
         ),
         case!(
             "listConversations",
@@ -183,12 +182,12 @@ pub fn all() -> Vec<Case> {
             |c| c
                 .update_conversation()
                 .id(ODD_ID)
-                .body_map(|b| b.tags(tags(&[("stale", ""), ("k.e y", "v&=ü")])))
+                .tags(tags(&[("stale", ""), ("k.e y", "v&=ü")]))
         ),
         case!("updateConversation", "shared properties", PROPERTIES, |c| c
             .update_conversation()
             .id(CONV)
-            .body_map(|b| b.properties(tags(&[("tier", "gold")])))),
+            .properties(tags(&[("tier", "gold")]))),
         case!("deleteConversation", "DELETE with {}", Both, |c| c
             .delete_conversation()
             .id(ODD_ID)),
@@ -273,7 +272,7 @@ pub fn all() -> Vec<Case> {
                 .list_messages()
                 .conversation_id(CONV)
                 .tags(TagsFilter::new().tag("k.e y", "v&=ü").tag("é", "~!*()'"))
-                .after_date("2024-01-01T00:00:00.000Z")
+                .after_date(date("2024-01-01T00:00:00.000Z"))
         ),
         case!("listMessages", "maximum page size", PAGE_SIZE, |c| c
             .list_messages()
@@ -344,15 +343,17 @@ pub fn all() -> Vec<Case> {
             "updateUser",
             "explicit null name and picture, empty tag",
             Both,
-            |c| c.update_user().id(USER).body_map(|b| b
+            |c| c
+                .update_user()
+                .id(USER)
                 .name(Nullable::Null)
                 .picture_url(Nullable::Null)
-                .tags(tags(&[("a", "")])))
+                .tags(tags(&[("a", "")]))
         ),
         case!("updateUser", "new name", Both, |c| c
             .update_user()
             .id(USER)
-            .body_map(|b| b.name(Nullable::Value("Ada".to_string())))),
+            .name(Nullable::Value("Ada".to_string()))),
         case!("deleteUser", "DELETE with {}", Both, |c| c
             .delete_user()
             .id(USER)),
@@ -372,21 +373,20 @@ pub fn all() -> Vec<Case> {
             .type_(types::StateType::Conversation)
             .id(ODD_ID)
             .name("st")
-            .body_map(|b| b.payload(None))),
+            .payload(Nullable::<Value>::Null)),
         case!("setState", "payload and maximum expiry", Both, |c| c
             .set_state()
             .type_(types::StateType::User)
             .id(USER)
             .name("st")
-            .body_map(|b| b
-                .payload(Some(object(json!({"step": 1, "ü": [null, true]}))))
-                .expiry(Nullable::Value(2_592_000_000)))),
+            .payload(json!({"step": 1, "ü": [null, true]}))
+            .expiry(Nullable::Value(2_592_000_000))),
         case!("patchState", "payload merge", Both, |c| c
             .patch_state()
             .type_(types::StateType::Workflow)
             .id(WFL)
             .name("st")
-            .body_map(|b| b.payload(object(json!({"step": 2}))))),
+            .payload(json!({"step": 2}))),
         case!(
             "patchState",
             "explicit null expiry",
@@ -396,7 +396,8 @@ pub fn all() -> Vec<Case> {
                 .type_(types::StateType::Conversation)
                 .id(CONV)
                 .name("st")
-                .body_map(|b| b.payload(object(json!({"step": 2}))).expiry(Nullable::Null))
+                .payload(json!({"step": 2}))
+                .expiry(Nullable::Null)
         ),
         case!("getOrSetState", "payload and expiry", Both, |c| c
             .get_or_set_state()
@@ -424,11 +425,10 @@ pub fn all() -> Vec<Case> {
             "configureIntegration",
             "explicit null identifier",
             Both,
-            |c| c.configure_integration().body_map(|b| b
+            |c| c
+                .configure_integration()
                 .identifier(Nullable::Null)
-                .schedule_register_call(
-                    types::ConfigureIntegrationBodyScheduleRegisterCall::Daily
-                ))
+                .schedule_register_call(types::ConfigureIntegrationBodyScheduleRegisterCall::Daily)
         ),
         // ---- tasks (export only)
         case!("getTask", "id", Both, |c| c.get_task().id(TASK)),
@@ -504,7 +504,8 @@ pub fn all() -> Vec<Case> {
             .page_size(100)),
         case!("trackAnalytics", "name and count", Both, |c| c
             .track_analytics()
-            .body_map(|b| b.name("signup").count(3))),
+            .name("signup")
+            .count(3)),
         case!(
             "captureObservation",
             "observation",
@@ -555,12 +556,14 @@ pub fn all() -> Vec<Case> {
             "updateFileMetadata",
             "null tag deletes, null expiry",
             Both,
-            |c| c.update_file_metadata().id(FILE).body_map(|b| b
+            |c| c
+                .update_file_metadata()
+                .id(FILE)
                 .tags(BTreeMap::from([
-                    ("old".to_string(), None),
-                    ("new".to_string(), Some("v é".to_string())),
+                    ("old".to_string(), Nullable::Null),
+                    ("new".to_string(), Nullable::Value("v é".to_string())),
                 ]))
-                .expires_at(Nullable::Null))
+                .expires_at(Nullable::Null)
         ),
         case!("deleteFile", "DELETE with {}", Both, |c| c
             .delete_file()
@@ -574,7 +577,7 @@ pub fn all() -> Vec<Case> {
                 .id_or_key(FILE)
                 .destination_key("copies/a b.txt")
                 .x_destination_bot_id("bot_2")
-                .body_map(|b| b.overwrite(true))
+                .overwrite(true)
         ),
         case!("searchFiles", "query with spaces, tags, limit", Both, |c| c
             .search_files()
@@ -626,11 +629,10 @@ pub fn all() -> Vec<Case> {
             |c| {
                 c
             .create_table()
-            .body_map(|b| b
-                .name("ordersTable")
-                .schema(object(json!({"type": "object", "properties": {"name": {"type": "string"}, "total": {"type": "number"}}})))
+            .name("ordersTable")
+                .schema(json!({"type": "object", "properties": {"name": {"type": "string"}, "total": {"type": "number"}}}))
                 .key_column(Nullable::Null)
-                .factor(2))
+                .factor(2)
             }
         ),
         case!("getTable", "name with a space", Both, |c| c
@@ -647,9 +649,8 @@ pub fn all() -> Vec<Case> {
         case!("updateTable", "null key column, tags", Both, |c| c
             .update_table()
             .table("ordersTable")
-            .body_map(|b| b
-                .key_column(Nullable::Null)
-                .tags(tags(&[("env", "prod")])))),
+            .key_column(Nullable::Null)
+            .tags(tags(&[("env", "prod")]))),
         case!("renameTableColumn", "rename", Both, |c| c
             .rename_table_column()
             .table("ordersTable")

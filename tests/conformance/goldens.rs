@@ -236,13 +236,15 @@ pub fn all() -> Vec<Golden> {
             .type_(types::StateType::User)
             .id("u1")
             .name("s")
-            .body_map(|b| b.payload(None))),
+            .payload(Nullable::<Value>::Null)),
         golden!("update_user_null_name", "updateUser", |c| c
             .update_user()
             .id("u1")
-            .body_map(|b| b.name(Nullable::Null).tags(
-                std::collections::BTreeMap::from([("a".to_string(), String::new())])
-            ))),
+            .name(Nullable::Null)
+            .tags(std::collections::BTreeMap::from([(
+                "a".to_string(),
+                String::new()
+            )]))),
         golden!(
             "delete_conversation_empty_body",
             "deleteConversation",

@@ -236,13 +236,12 @@ impl Recorder {
 
     /// A client calling this server as bot `bot_1` with token `t`.
     pub fn client(&self) -> botpress::Client {
-        botpress::Client::new_with_client(
-            &self.base_url,
-            reqwest::Client::new(),
-            botpress::transport::Transport::new(
-                botpress::Identity::new().token("t").bot_id("bot_1"),
-            ),
-        )
+        botpress::Client::builder()
+            .base_url(&self.base_url)
+            .token("t")
+            .bot_id("bot_1")
+            .build()
+            .expect("client")
     }
 }
 

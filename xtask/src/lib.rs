@@ -39,3 +39,39 @@ pub fn workspace_root() -> anyhow::Result<PathBuf> {
             )
         })
 }
+
+/// The client generator of `build.rs` (the `build/` folder), compiled here so that its unit
+/// tests run with the workspace's tests.
+#[cfg(test)]
+#[path = "../../build/mod.rs"]
+#[allow(dead_code)]
+mod generator;
+
+#[cfg(test)]
+mod generator_tests {
+    /// The generator turns the project's document into a client: every operation a builder,
+    /// every request type a builder, and the unified enums.
+    #[test]
+    fn the_document_generates_a_client() {
+        let root = super::workspace_root().unwrap();
+        let text = std::fs::read_to_string(root.join("openapi/botpress.yaml")).unwrap();
+        let out = super::generator::generate(&text).unwrap();
+        assert!(out.lines > 10_000, "{} lines", out.lines);
+        for item in [
+            "pub struct CreateWorkflow {",
+            "pub fn create_workflow(&self) -> CreateWorkflow",
+            "pub struct CreateWorkflowBodyBuilder {",
+            "pub enum SortDirection {",
+        ] {
+            assert!(out.client.contains(item), "{item}");
+        }
+        for gone in [
+            "CreateWorkflowBodyStatus",
+            "FindTableRowsBodyOrderDirection",
+            "progenitor_client",
+        ] {
+            assert!(!out.client.contains(gone), "{gone} is still generated");
+        }
+        assert!(out.pagination.contains("listUsers: ListUsers, list_users"));
+    }
+}

@@ -76,7 +76,7 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         &body.channel,
         body.integration_name.as_ref(),
         &body.tags,
-        &body.properties,
+        &body.properties.unwrap_or_default(),
     )?;
     Ok(json!({ "conversation": output(docs, doc)? }))
 }
@@ -139,9 +139,9 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let body: types::UpdateConversationBody = req.body()?;
     let mut doc = find(docs, req.path("id"))?;
-    merge_map(&mut doc, "tags", &body.tags);
+    merge_map(&mut doc, "tags", &body.tags.unwrap_or_default());
     if req.has_field("properties") {
-        merge_map(&mut doc, "properties", &body.properties);
+        merge_map(&mut doc, "properties", &body.properties.unwrap_or_default());
     }
     if let Some(task) = body.current_task_id {
         doc["currentTaskId"] = json!(task);
@@ -195,8 +195,10 @@ pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         &body.channel,
         body.integration_name.as_ref(),
         &body.tags,
-        &body.discriminate_by_tags,
-        &body.properties,
+        // Absent and an explicit `[]` both mean "no discriminators" (all given tags must
+        // match), as they did when the two could not be told apart.
+        body.discriminate_by_tags.as_deref().unwrap_or(&[]),
+        &body.properties.unwrap_or_default(),
     )?;
     Ok(json!({ "conversation": output(docs, doc)?, "meta": { "created": created } }))
 }

@@ -2,6 +2,7 @@
 //! event can be cancelled (`canceled`).
 
 use botpress::types;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
@@ -25,7 +26,25 @@ fn output(mut doc: Value) -> Value {
 
 /// `createEvent`.
 pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
-    let b: types::CreateEventBody = req.body()?;
+    // `schedule.dateTime` now decodes into a timestamp. A string `ids::parse_time` rejects keeps
+    // its own error, raised where it always was (after the references are checked): it is left
+    // out of the decoded body and reported below.
+    let bad_date = req
+        .body
+        .pointer("/schedule/dateTime")
+        .and_then(Value::as_str)
+        .filter(|dt| ids::parse_time(dt).is_none());
+    let b: types::CreateEventBody = match bad_date {
+        None => req.body()?,
+        Some(_) => {
+            let mut raw = req.body.clone();
+            if let Some(schedule) = raw["schedule"].as_object_mut() {
+                schedule.remove("dateTime");
+            }
+            types::CreateEventBody::deserialize(&raw)
+                .map_err(|e| ApiError::invalid_payload(format!("body: {e}")))?
+        }
+    };
     require(
         docs,
         super::conversations::KIND,
@@ -47,18 +66,18 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     )?;
     let status = match &b.schedule {
         Some(s) => {
-            match (&s.date_time, s.delay) {
-                (Some(dt), _) if ids::parse_time(dt).is_none() => {
+            match (bad_date, s.date_time, s.delay) {
+                (Some(dt), _, _) => {
                     return Err(ApiError::invalid_payload(format!(
                         "body.schedule.dateTime: `{dt}` is not an ISO 8601 date"
                     )));
                 }
-                (None, None) => {
+                (_, None, None) => {
                     return Err(ApiError::invalid_payload(
                         "body.schedule: either dateTime or delay must be provided",
                     ));
                 }
-                (_, Some(d)) if d < 0 => {
+                (_, _, Some(d)) if d < 0 => {
                     return Err(ApiError::invalid_payload(
                         "body.schedule.delay: must not be negative",
                     ));

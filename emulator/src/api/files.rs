@@ -156,11 +156,11 @@ pub fn upsert(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         "url": "",
         "size": b.size,
         "contentType": b.content_type.clone().unwrap_or_else(|| content_type_for(&b.key).to_string()),
-        "tags": string_map(&b.tags),
+        "tags": b.tags.as_ref().map_or_else(|| json!({}), string_map),
         "metadata": b.metadata.clone().filter(Value::is_object).unwrap_or_else(|| json!({})),
         "createdAt": created_at,
         "updatedAt": now,
-        "accessPolicies": b.access_policies.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "accessPolicies": b.access_policies.iter().flatten().map(|p| p.to_string()).collect::<Vec<_>>(),
         "index": index,
         "status": "upload_pending",
         "owner": owner(req),
@@ -301,7 +301,12 @@ fn merge_nullable(doc: &mut Value, field: &str, update: &Map<String, Value>) {
 pub fn update_metadata(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::UpdateFileMetadataBody = req.body()?;
     let mut doc = find(docs, req.path("id"))?;
-    let tags: Map<String, Value> = b.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let tags: Map<String, Value> = b
+        .tags
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
     merge_nullable(&mut doc, "tags", &tags);
     match &b.metadata {
         Some(Value::Object(m)) => merge_nullable(&mut doc, "metadata", m),
@@ -316,6 +321,7 @@ pub fn update_metadata(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         doc["accessPolicies"] = json!(
             b.access_policies
                 .iter()
+                .flatten()
                 .map(|p| p.to_string())
                 .collect::<Vec<_>>()
         );

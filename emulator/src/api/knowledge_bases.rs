@@ -23,7 +23,7 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     if b.name.trim().is_empty() {
         return Err(ApiError::invalid_payload("body.name: must not be empty"));
     }
-    let doc = json!({ "id": ids::new_id("kb_"), "name": b.name, "createdAt": ids::now(), "tags": string_map(&b.tags) });
+    let doc = json!({ "id": ids::new_id("kb_"), "name": b.name, "createdAt": ids::now(), "tags": string_map(&b.tags.unwrap_or_default()) });
     docs.insert(KIND, doc["id"].as_str().unwrap_or_default(), None, &doc)?;
     Ok(json!({ "knowledgeBase": summary(&doc) }))
 }
@@ -49,8 +49,8 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         Some(t) => t,
         None => return Err(ApiError::internal("stored knowledge base has no tags")),
     };
-    for (k, v) in &b.tags {
-        match v {
+    for (k, v) in b.tags.iter().flatten() {
+        match v.as_option() {
             Some(v) => tags.insert(k.clone(), json!(v)),
             None => tags.remove(k),
         };

@@ -130,17 +130,21 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 /// `getOrCreateMessage`.
 pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::GetOrCreateMessageBody = req.body()?;
+    let payload = b.payload.unwrap_or_default();
     let m = NewMessage {
         conversation_id: &b.conversation_id,
         user_id: &b.user_id,
         type_: &b.type_,
-        payload: &b.payload,
+        payload: &payload,
         tags: &b.tags,
         origin: b.origin.map(|o| o.to_string()),
         created_at: None,
         incoming: false,
     };
-    let (message, created) = get_or_insert(docs, req, m, &b.discriminate_by_tags)?;
+    // Absent and an explicit `[]` both mean "no discriminators", as they did when the two
+    // could not be told apart.
+    let discriminate_by = b.discriminate_by_tags.as_deref().unwrap_or(&[]);
+    let (message, created) = get_or_insert(docs, req, m, discriminate_by)?;
     Ok(json!({ "message": message, "meta": { "created": created } }))
 }
 
@@ -170,9 +174,9 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::UpdateMessageBody = req.body()?;
     let id = req.path("id");
     let mut doc = find(docs, id)?;
-    merge_map(&mut doc, "tags", &b.tags);
+    merge_map(&mut doc, "tags", &b.tags.unwrap_or_default());
     if req.has_field("payload") {
-        doc["payload"] = json!(b.payload);
+        doc["payload"] = json!(b.payload.unwrap_or_default());
     }
     doc["updatedAt"] = json!(ids::now());
     docs.update(KIND, id, &doc)?;

@@ -115,7 +115,7 @@ pub fn set(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::SetStateBody = req.body()?;
     check_owner(docs, req)?;
     let existing = load(docs, req)?;
-    let Some(payload) = b.payload else {
+    let Some(payload) = b.payload.into_option() else {
         docs.delete(KIND, &key(req))?;
         let last = existing.unwrap_or_else(|| new_state(req, Map::new()));
         return Ok(json!({ "state": last }));
@@ -176,7 +176,7 @@ pub fn get_or_set(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 pub fn set_expiry(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::SetStateExpiryBody = req.body()?;
     let mut doc = load(docs, req)?.ok_or_else(|| missing(req))?;
-    apply_expiry(&mut doc, Some(b.expiry));
+    apply_expiry(&mut doc, Some(b.expiry.into_option()));
     doc["updatedAt"] = json!(ids::now());
     save(docs, req, &doc)?;
     Ok(json!({ "state": doc }))

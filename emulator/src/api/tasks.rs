@@ -34,13 +34,13 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         "title": b.title.unwrap_or_default(),
         "description": b.description.unwrap_or_default(),
         "type": b.type_,
-        "data": b.data,
+        "data": b.data.unwrap_or_default(),
         "status": "pending",
         "conversationId": b.conversation_id,
         "timeoutAt": ids::timestamp(timeout),
         "createdAt": ids::timestamp(now),
         "updatedAt": ids::timestamp(now),
-        "tags": string_map(&b.tags),
+        "tags": string_map(&b.tags.unwrap_or_default()),
     });
     for (field, value) in [("parentTaskId", &b.parent_task_id), ("userId", &b.user_id)] {
         if let Some(v) = value {
@@ -92,7 +92,7 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         doc["description"] = json!(description);
     }
     if req.has_field("data") {
-        doc["data"] = json!(b.data);
+        doc["data"] = json!(b.data.unwrap_or_default());
     }
     if let Some(t) = b.timeout_at {
         doc["timeoutAt"] = json!(ids::timestamp(t));
@@ -100,7 +100,7 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     if let Some(status) = b.status {
         doc["status"] = json!(status.to_string());
     }
-    merge_map(&mut doc, "tags", &b.tags);
+    merge_map(&mut doc, "tags", &b.tags.unwrap_or_default());
     doc["updatedAt"] = json!(ids::now());
     docs.update(KIND, id, &doc)?;
     Ok(json!({ "task": doc }))

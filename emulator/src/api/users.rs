@@ -89,8 +89,8 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
             tags: Some(&b.tags),
             name: b.name.as_deref(),
             picture_url: b.picture_url.as_deref(),
-            properties: Some(&b.properties),
-            attributes: Some(&b.attributes),
+            properties: b.properties.as_ref(),
+            attributes: b.attributes.as_ref(),
         },
     )?;
     Ok(json!({ "user": user }))
@@ -134,7 +134,7 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::UpdateUserBody = req.body()?;
     let id = req.path("id");
     let mut doc = find(docs, id)?;
-    merge_map(&mut doc, "tags", &b.tags);
+    merge_map(&mut doc, "tags", &b.tags.unwrap_or_default());
     for field in ["name", "pictureUrl"] {
         match req.tri_state(field) {
             Some(Some(v)) => doc[field] = v.clone(),
@@ -144,9 +144,9 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
             None => {}
         }
     }
-    for (field, map) in [("properties", &b.properties), ("attributes", &b.attributes)] {
+    for (field, map) in [("properties", b.properties), ("attributes", b.attributes)] {
         if req.has_field(field) {
-            merge_map(&mut doc, field, map);
+            merge_map(&mut doc, field, &map.unwrap_or_default());
         }
     }
     doc["updatedAt"] = json!(ids::now());
@@ -169,9 +169,12 @@ pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         tags: Some(&b.tags),
         name: b.name.as_deref(),
         picture_url: b.picture_url.as_deref(),
-        properties: Some(&b.properties),
-        attributes: Some(&b.attributes),
+        properties: b.properties.as_ref(),
+        attributes: b.attributes.as_ref(),
     };
-    let (user, created) = get_or_insert(docs, new, &b.discriminate_by_tags)?;
+    // Absent and an explicit `[]` both mean "no discriminators", as they did when the two
+    // could not be told apart.
+    let discriminate_by = b.discriminate_by_tags.as_deref().unwrap_or(&[]);
+    let (user, created) = get_or_insert(docs, new, discriminate_by)?;
     Ok(json!({ "user": user, "meta": { "created": created } }))
 }

@@ -106,17 +106,18 @@ fn insert(docs: &Docs<'_>, w: NewWorkflow<'_>) -> Result<Value, ApiError> {
 /// `createWorkflow`.
 pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::CreateWorkflowBody = req.body()?;
+    let (input, tags) = (b.input.unwrap_or_default(), b.tags.unwrap_or_default());
     let doc = insert(
         docs,
         NewWorkflow {
             name: &b.name,
             status: b.status.to_string(),
-            input: &b.input,
+            input: &input,
             parent: b.parent_workflow_id.as_ref(),
             conversation: b.conversation_id.as_ref(),
             user: b.user_id.as_ref(),
             timeout_at: b.timeout_at,
-            tags: &b.tags,
+            tags: &tags,
             event_id: b.event_id.as_ref(),
         },
     )?;
@@ -183,7 +184,7 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         doc["failureReason"] = json!(reason);
     }
     if req.has_field("output") {
-        doc["output"] = json!(b.output);
+        doc["output"] = json!(b.output.unwrap_or_default());
     }
     if let Some(t) = b.timeout_at {
         doc["timeoutAt"] = json!(ids::timestamp(t));
@@ -192,7 +193,7 @@ pub fn update(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         require(docs, super::users::KIND, "User", Some(user))?;
         doc["userId"] = json!(user);
     }
-    merge_map(&mut doc, "tags", &b.tags);
+    merge_map(&mut doc, "tags", &b.tags.unwrap_or_default());
     doc["updatedAt"] = json!(now);
     docs.update(KIND, id, &doc)?;
     Ok(json!({ "workflow": doc }))
@@ -210,6 +211,10 @@ pub fn delete(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 /// rule, and (with `discriminateByStatusGroup`) only `active` or only `finished` workflows.
 pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::GetOrCreateWorkflowBody = req.body()?;
+    let tags = b.tags.unwrap_or_default();
+    // Absent and an explicit `[]` both mean "no discriminators", as they did when the two
+    // could not be told apart.
+    let discriminate_by = b.discriminate_by_tags.as_deref().unwrap_or(&[]);
     let group = b
         .discriminate_by_status_group
         .as_ref()
@@ -232,7 +237,7 @@ pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
             && same(&w, "conversationId", &b.conversation_id)
             && same(&w, "userId", &b.user_id)
             && same(&w, "parentWorkflowId", &b.parent_workflow_id)
-            && discriminator_matches(&w["tags"], &b.tags, &b.discriminate_by_tags)
+            && discriminator_matches(&w["tags"], &tags, discriminate_by)
         {
             found = Some(w);
             break;
@@ -241,17 +246,18 @@ pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     if let Some(w) = found {
         return Ok(json!({ "workflow": w, "meta": { "created": false } }));
     }
+    let input = b.input.unwrap_or_default();
     let doc = insert(
         docs,
         NewWorkflow {
             name: &b.name,
             status: b.status.to_string(),
-            input: &b.input,
+            input: &input,
             parent: b.parent_workflow_id.as_ref(),
             conversation: b.conversation_id.as_ref(),
             user: b.user_id.as_ref(),
             timeout_at: b.timeout_at,
-            tags: &b.tags,
+            tags: &tags,
             event_id: b.event_id.as_ref(),
         },
     )?;

@@ -9,7 +9,7 @@
 
 use botpress::types::{
     CreateTableRowsBody, CreateTableRowsResponse, DeleteTableRowsBody, DeleteTableRowsResponse,
-    FindTableRowsBody, FindTableRowsBodyOrderDirection, FindTableRowsResponse, GetTableRowResponse,
+    FindTableRowsBody, FindTableRowsResponse, GetTableRowResponse, SortDirection,
     UpdateTableRowsBody, UpdateTableRowsResponse, UpsertTableRowsBody, UpsertTableRowsResponse,
 };
 use rusqlite::types::Value as SqlValue;
@@ -168,28 +168,30 @@ pub fn delete_table_rows(
     body: DeleteTableRowsBody,
 ) -> Result<DeleteTableRowsResponse, ApiError> {
     let t = store::get(conn, bot_id, table)?;
-    if body.ids.len() > MAX_ROWS_PER_CALL {
+    let ids = body.ids.as_deref().unwrap_or(&[]);
+    let row_filter = body.filter.unwrap_or_default();
+    if ids.len() > MAX_ROWS_PER_CALL {
         return Err(ApiError::invalid_payload(format!(
             "ids: at most {MAX_ROWS_PER_CALL} ids per call, got {}",
-            body.ids.len()
+            ids.len()
         )));
     }
     let mut b = SqlBuilder::default();
     let table_id = b.bind(t.id.clone());
     let mut conds = Vec::new();
     if body.delete_all_rows != Some(true) {
-        if body.ids.is_empty() && body.filter.is_empty() {
+        if ids.is_empty() && row_filter.is_empty() {
             return Err(ApiError::invalid_payload(
                 "give ids, a filter or deleteAllRows: true",
             ));
         }
-        if !body.ids.is_empty() {
-            let ids: Vec<String> = body.ids.iter().map(|id| b.bind(*id)).collect();
+        if !ids.is_empty() {
+            let ids: Vec<String> = ids.iter().map(|id| b.bind(*id)).collect();
             conds.push(format!("r.id IN ({})", ids.join(", ")));
         }
-        if !body.filter.is_empty() {
+        if !row_filter.is_empty() {
             conds.push(filter::compile_indexed(
-                &body.filter,
+                &row_filter,
                 &t.columns(),
                 &mut b,
                 &table_id,
@@ -229,24 +231,21 @@ pub fn find_table_rows(
             "offset must be 0 or more, got {offset}"
         )));
     }
-    let desc = body.order_direction == Some(FindTableRowsBodyOrderDirection::Desc);
+    let desc = body.order_direction == Some(SortDirection::Desc);
     let dir = if desc { "DESC" } else { "ASC" };
     let mut b = SqlBuilder::default();
     let table_id = b.bind(t.id.clone());
-    let cond = filter::compile_indexed(&body.filter, &cols, &mut b, &table_id)?;
-    if !body.group.is_empty() {
-        return find_groups(
-            conn,
-            &t,
-            &body.group,
-            (&table_id, &cond, dir, limit, offset),
-            b,
-        );
+    let row_filter = body.filter.unwrap_or_default();
+    let group = body.group.unwrap_or_default();
+    let cond = filter::compile_indexed(&row_filter, &cols, &mut b, &table_id)?;
+    if !group.is_empty() {
+        return find_groups(conn, &t, &group, (&table_id, &cond, dir, limit, offset), b);
     }
     let order_target = Target::resolve(body.order_by.as_deref().unwrap_or("id"), &cols, "orderBy")?;
     let selected: Vec<Vec<String>> = body
         .select
         .iter()
+        .flatten()
         .map(|s| {
             Target::resolve(s, &cols, "select")?;
             Ok(s.split('.').map(String::from).collect())

@@ -53,7 +53,7 @@ pub fn create_table(
             frozen: body.frozen,
             key_column: body.key_column,
             schema: &body.schema,
-            tags: body.tags,
+            tags: body.tags.unwrap_or_default(),
             is_compute_enabled: body.is_compute_enabled,
         },
     )?;
@@ -90,7 +90,7 @@ pub fn get_or_create_table(
             frozen: body.frozen,
             key_column: body.key_column,
             schema: &body.schema,
-            tags: body.tags,
+            tags: body.tags.unwrap_or_default(),
             is_compute_enabled: body.is_compute_enabled,
         },
     )?;
@@ -108,7 +108,8 @@ pub fn update_table(
     body: UpdateTableBody,
 ) -> Result<UpdateTableResponse, ApiError> {
     let mut t = store::get(conn, bot_id, table)?;
-    let schema_change = !body.schema.is_empty();
+    let new_columns = body.schema.unwrap_or_default();
+    let schema_change = !new_columns.is_empty();
     let rename = body.name.as_ref().is_some_and(|n| *n != t.name);
     // The service calls a frozen table immutable in name and schema; the emulator answers such a
     // change with `InvalidPayload` and lets the other settings change.
@@ -129,14 +130,15 @@ pub fn update_table(
         }
         t.factor = f;
     }
-    check_tags(&body.tags)?;
-    t.tags.extend(body.tags);
+    let tags = body.tags.unwrap_or_default();
+    check_tags(&tags)?;
+    t.tags.extend(tags);
     if let Some(c) = body.is_compute_enabled {
         t.is_compute_enabled = c;
     }
     let mut stale_columns = Vec::new();
     if schema_change {
-        let new_schema = schema::normalize(&body.schema, Some(&t.schema))?;
+        let new_schema = schema::normalize(&new_columns, Some(&t.schema))?;
         stale_columns = changed_computed_columns(&t.schema, &new_schema);
         migrate_rows(conn, &t, &new_schema)?;
         t.schema = new_schema;

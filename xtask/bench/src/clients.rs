@@ -118,7 +118,7 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
                 let client = sdk_client(&url)?;
                 measure(concurrency, warmup, duration, || async {
                     let response = client.get_conversation().id(ID).send().await?;
-                    black_box(response.into_inner());
+                    black_box(response);
                     Ok(())
                 })
                 .await
@@ -131,7 +131,7 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
                         .get(&endpoint)
                         .header("x-bot-id", "b")
                         .header(AUTHORIZATION, "Bearer t")
-                        .header(USER_AGENT, botpress::transport::DEFAULT_USER_AGENT)
+                        .header(USER_AGENT, botpress::DEFAULT_USER_AGENT)
                         .send()
                         .await?
                         .error_for_status()?;
