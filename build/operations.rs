@@ -588,6 +588,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A string field's setter.
+    fn setter(name: &str, required: bool) -> Setter {
+        Setter {
+            method: format_ident!("{name}"),
+            set_method: format_ident!("set_{name}"),
+            arg: quote!(impl Into<String>),
+            set_arg: quote!(Option<String>),
+            docs: vec![],
+            wire: name.into(),
+            required,
+        }
+    }
+
     fn doc() -> Value {
         json!({
             "paths": {
@@ -675,15 +688,6 @@ mod tests {
     #[test]
     fn flat_cases_set_every_body_field() {
         let ops = operations(&doc(), &BTreeSet::from(["StateType".to_string()])).unwrap();
-        let setter = |name: &str, required: bool| Setter {
-            method: format_ident!("{name}"),
-            set_method: format_ident!("set_{name}"),
-            arg: quote!(impl Into<String>),
-            set_arg: quote!(Option<String>),
-            docs: vec![],
-            wire: name.into(),
-            required,
-        };
         let bodies = BTreeMap::from([(
             "SetStateBody".to_string(),
             vec![setter("payload", true), setter("expiry", false)],
@@ -704,19 +708,10 @@ mod tests {
 
     #[test]
     fn body_fields_that_clash_get_a_prefix() {
-        let setter = |name: &str| Setter {
-            method: format_ident!("{name}"),
-            set_method: format_ident!("set_{name}"),
-            arg: quote!(impl Into<String>),
-            set_arg: quote!(Option<String>),
-            docs: vec![],
-            wire: name.into(),
-            required: false,
-        };
         let params = BTreeSet::from(["id".to_string()]);
-        assert_eq!(flat_name(&setter("id"), &params), "body_id");
-        assert_eq!(flat_name(&setter("send"), &params), "body_send");
-        assert_eq!(flat_name(&setter("name"), &params), "name");
+        assert_eq!(flat_name(&setter("id", false), &params), "body_id");
+        assert_eq!(flat_name(&setter("send", false), &params), "body_send");
+        assert_eq!(flat_name(&setter("name", false), &params), "name");
     }
 
     #[test]

@@ -87,54 +87,56 @@ impl fmt::Debug for Identity {
 
 impl Identity {
     /// An empty identity: no token, no identity header.
-    pub fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Sets the bearer token (`BP_TOKEN`). Never printed by `Debug`.
-    pub fn token(mut self, token: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
         self
     }
 
     /// Sets `x-bot-id` (`BP_BOT_ID`).
-    pub fn bot_id(mut self, id: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn bot_id(mut self, id: impl Into<String>) -> Self {
         self.bot_id = Some(id.into());
         self
     }
 
     /// Sets `x-integration-id` (`BP_INTEGRATION_ID`).
-    pub fn integration_id(mut self, id: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn integration_id(mut self, id: impl Into<String>) -> Self {
         self.integration_id = Some(id.into());
         self
     }
 
     /// Sets `x-integration-alias`.
-    pub fn integration_alias(mut self, alias: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn integration_alias(mut self, alias: impl Into<String>) -> Self {
         self.integration_alias = Some(alias.into());
         self
     }
 
     /// Sets `x-workspace-id` (`BP_WORKSPACE_ID`).
-    pub fn workspace_id(mut self, id: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn workspace_id(mut self, id: impl Into<String>) -> Self {
         self.workspace_id = Some(id.into());
         self
     }
 
     /// Sets `x-user-id` (acting user for the Files and Tables APIs).
-    pub fn user_id(mut self, id: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn user_id(mut self, id: impl Into<String>) -> Self {
         self.user_id = Some(id.into());
         self
     }
 
-    /// Sets the `User-Agent` (default [`DEFAULT_USER_AGENT`]).
-    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
-        self.user_agent = Some(agent.into());
-        self
-    }
-
     /// Adds a header sent on every API request, after (and over) the identity headers.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
@@ -423,11 +425,40 @@ impl Client {
         }
     }
 
+    /// The attempts of one call, with the outcome recorded once on the span.
     async fn send_with_retries(
         &self,
         prepared: Prepared,
         op: &'static crate::operation::Operation,
     ) -> crate::Result<(u16, HeaderMap, Bytes)> {
+        let started = Instant::now();
+        let (result, attempts) = self.attempts(prepared, op).await;
+        match &result {
+            Ok((status, headers, _)) => trace::record_outcome(
+                Some(*status),
+                crate::error::request_id(headers),
+                None,
+                attempts,
+                started.elapsed(),
+            ),
+            Err(e) => trace::record_outcome(
+                e.status(),
+                e.request_id(),
+                Some(e),
+                attempts,
+                started.elapsed(),
+            ),
+        }
+        result
+    }
+
+    /// Sends `prepared` until it succeeds, fails for good, or runs out of attempts or time;
+    /// the result and the number of attempts made.
+    async fn attempts(
+        &self,
+        prepared: Prepared,
+        op: &'static crate::operation::Operation,
+    ) -> (crate::Result<(u16, HeaderMap, Bytes)>, u32) {
         let started = Instant::now();
         let shared = &self.transport.shared;
         let timeouts = shared.timeouts;
@@ -450,9 +481,10 @@ impl Client {
             }
             attempt += 1;
             let timeout = min_some(timeouts.attempt, remaining);
-            let may_retry = attempt < policy.attempts();
             let method = parts.method.clone();
-            let request = if may_retry {
+            // A copy for this attempt while a retry is still possible; the parts themselves
+            // on the last one.
+            let request = if attempt < policy.attempts() {
                 let request = parts.attempt(timeout);
                 prepared = Some(parts);
                 request
@@ -460,42 +492,21 @@ impl Client {
                 parts.into_attempt(timeout)
             };
             let attempt_started = Instant::now();
-            let outcome = attempt_once(&self.http, request, &method, op.success).await;
-            let (error, reason, headers) = match outcome {
-                Outcome::Success(status, headers, body) => {
-                    trace::attempt(attempt, Some(status), attempt_started.elapsed());
-                    trace::record_outcome(
-                        Some(status),
-                        crate::error::request_id(&headers),
-                        None,
-                        attempt,
-                        started.elapsed(),
-                    );
-                    return Ok((status, headers, body));
-                }
-                Outcome::Failure(error, reason, headers) => (error, reason, headers),
-            };
+            let (error, reason, headers) =
+                match attempt_once(&self.http, request, &method, op.success).await {
+                    Outcome::Success(status, headers, body) => {
+                        trace::attempt(attempt, Some(status), attempt_started.elapsed());
+                        return (Ok((status, headers, body)), attempt);
+                    }
+                    Outcome::Failure(error, reason, headers) => (error, reason, headers),
+                };
             trace::attempt(attempt, error.status(), attempt_started.elapsed());
             let (Some(reason), true) = (reason, prepared.is_some()) else {
-                trace::record_outcome(
-                    error.status(),
-                    error.request_id(),
-                    Some(&error),
-                    attempt,
-                    started.elapsed(),
-                );
-                return Err(error);
+                return (Err(error), attempt);
             };
             let (delay, source) = policy.delay(attempt, headers.as_ref(), SystemTime::now());
             if deadline.is_some_and(|d| Instant::now() + delay >= d) {
-                trace::record_outcome(
-                    error.status(),
-                    error.request_id(),
-                    Some(&error),
-                    attempt,
-                    started.elapsed(),
-                );
-                return Err(error);
+                return (Err(error), attempt);
             }
             let event = RetryEvent {
                 operation_id: op.id,
@@ -519,14 +530,7 @@ impl Client {
                 ),
             )
         });
-        trace::record_outcome(
-            error.status(),
-            error.request_id(),
-            Some(&error),
-            attempt,
-            started.elapsed(),
-        );
-        Err(error)
+        (Err(error), attempt)
     }
 }
 

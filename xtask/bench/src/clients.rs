@@ -85,17 +85,27 @@ where
     Ok(futures::future::try_join_all(loops).await?.iter().sum())
 }
 
-/// Warms up for `warmup`, then measures `duration`: (operations, wall time, CPU µs).
+/// Warms up for `warmup`, then measures `duration`: (operations, wall time, CPU µs). With
+/// `fixed > 0`: exactly `fixed` sequential operations, no warm-up.
 pub async fn measure<F, Fut>(
     concurrency: usize,
     warmup: Duration,
     duration: Duration,
+    fixed: u64,
     op: F,
 ) -> Result<(u64, Duration, u64)>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<()>>,
 {
+    if fixed > 0 {
+        let phase = measure::Phase::start();
+        for _ in 0..fixed {
+            op().await?;
+        }
+        let (wall, cpu) = phase.finish();
+        return Ok((fixed, wall, cpu));
+    }
     run_for(concurrency, warmup, &op).await?;
     let phase = measure::Phase::start();
     let done = run_for(concurrency, duration, &op).await?;
@@ -109,6 +119,8 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
     let concurrency: usize = args.num("concurrency", 1)?;
     let warmup = args.millis("warmup-ms", 1000)?;
     let duration = args.millis("duration-ms", 5000)?;
+    // `--requests N`: exactly N sequential requests, no warm-up (for instruction counts).
+    let fixed: u64 = args.num("requests", 0)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -116,7 +128,7 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
         match which {
             "sdk" => {
                 let client = sdk_client(&url)?;
-                measure(concurrency, warmup, duration, || async {
+                measure(concurrency, warmup, duration, fixed, || async {
                     let response = client.get_conversation().id(ID).send().await?;
                     black_box(response);
                     Ok(())
@@ -126,7 +138,7 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
             "raw" => {
                 let client = reqwest::Client::new();
                 let endpoint = format!("{url}/v1/chat/conversations/{ID}");
-                measure(concurrency, warmup, duration, || async {
+                measure(concurrency, warmup, duration, fixed, || async {
                     let response = client
                         .get(&endpoint)
                         .header("x-bot-id", "b")

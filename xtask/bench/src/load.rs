@@ -33,7 +33,7 @@ pub fn main(args: &Args) -> Result<()> {
         .timeout(std::time::Duration::from_secs(30))
         .build()?;
     let (requests, wall, cpu_us) =
-        runtime.block_on(measure(concurrency, warmup, duration, || {
+        runtime.block_on(measure(concurrency, warmup, duration, 0, || {
             let mut request = client
                 .request(method.clone(), &endpoint)
                 .header(AUTHORIZATION, &token)

@@ -3,7 +3,7 @@
 //! each target is reported as pass or short and never fails the command.
 //!
 //! Sections: `overhead` (per-request cost against raw reqwest and the official TypeScript
-//! client), `pagination` (flat memory, prefetch), `emulator` (throughput next to Prism),
+//! client), `instructions` (callgrind counts per request, SDK next to raw reqwest), `pagination` (flat memory, prefetch), `emulator` (throughput next to Prism),
 //! `build` (clean, incremental and code generation times). The measuring programs are the
 //! release build of the `botpress-bench` crate, each client in its own process; only loopback
 //! servers are used.
@@ -11,6 +11,7 @@
 mod build_time;
 mod child;
 mod emulator;
+mod instructions;
 mod overhead;
 mod pagination;
 mod report;
@@ -20,7 +21,13 @@ use std::path::Path;
 use anyhow::{Result, bail};
 
 /// The sections, in the order they run.
-pub const SECTIONS: &[&str] = &["overhead", "pagination", "emulator", "build"];
+pub const SECTIONS: &[&str] = &[
+    "overhead",
+    "instructions",
+    "pagination",
+    "emulator",
+    "build",
+];
 
 /// How long each measurement runs.
 pub struct Timing {
@@ -85,6 +92,9 @@ pub fn command(root: &Path, options: &Options) -> Result<i32> {
                 xtask::npm::Tools::Absent(why) => Err(why),
             };
             sections.push(overhead::run(&env, &timing, node)?);
+        }
+        if wanted("instructions") {
+            sections.push(instructions::run(&env)?);
         }
         if wanted("pagination") {
             sections.push(pagination::run(&env, &timing)?);
