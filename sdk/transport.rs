@@ -570,14 +570,7 @@ async fn attempt_once(
                 let retry = retry::retry_status(method, status, error_type.as_deref());
                 Outcome::Failure(error, retry, Some(headers))
             }
-            Err(e) => {
-                let retry = retry::retry_body_failure(method, &e);
-                Outcome::Failure(
-                    Error::transport(describe(&e, true), e),
-                    retry,
-                    Some(headers),
-                )
-            }
+            Err(e) => body_failure(method, e, headers),
         };
     }
     match response.bytes().await {
@@ -591,15 +584,19 @@ async fn attempt_once(
             None,
             None,
         ),
-        Err(e) => {
-            let retry = retry::retry_body_failure(method, &e);
-            Outcome::Failure(
-                Error::transport(describe(&e, true), e),
-                retry,
-                Some(headers),
-            )
-        }
+        Err(e) => body_failure(method, e, headers),
     }
+}
+
+/// A response body that could not be read: retried like any transient fault where the
+/// method allows it.
+fn body_failure(method: &Method, e: reqwest::Error, headers: HeaderMap) -> Outcome {
+    let retry = retry::retry_body_failure(method, &e);
+    Outcome::Failure(
+        Error::transport(describe(&e, true), e),
+        retry,
+        Some(headers),
+    )
 }
 
 /// Reads a response body into memory, keeping at most `limit` bytes (the rest is not read).

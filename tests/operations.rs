@@ -145,6 +145,16 @@ macro_rules! with_body {
     }};
 }
 
+/// A client of `server` with [`TOKEN`] and [`BOT`].
+fn client(server: &Recorder) -> Client {
+    Client::builder()
+        .base_url(&server.base_url)
+        .token(TOKEN)
+        .bot_id(BOT)
+        .build()
+        .expect("client")
+}
+
 fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
     s.parse().expect("RFC 3339 date-time")
 }
@@ -152,12 +162,7 @@ fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
 #[tokio::test]
 async fn every_operation_on_the_wire() {
     let server = Recorder::start().await;
-    let client = Client::builder()
-        .base_url(&server.base_url)
-        .token(TOKEN)
-        .bot_id(BOT)
-        .build()
-        .expect("client");
+    let client = client(&server);
     let c = &client;
     let mut h = Harness {
         spec: Spec::load(),
@@ -885,12 +890,7 @@ include!(concat!(env!("OUT_DIR"), "/flat_setter_cases.rs"));
 #[tokio::test]
 async fn flat_setters_send_what_body_sends() {
     let server = Recorder::start().await;
-    let client = Client::builder()
-        .base_url(&server.base_url)
-        .token(TOKEN)
-        .bot_id(BOT)
-        .build()
-        .expect("client");
+    let client = client(&server);
     let spec = Spec::load();
     let mode = Mode {
         unknown_fields: false,
