@@ -119,6 +119,12 @@ pub mod types {
 
 /// The builder of every operation (`client.get_user()` returns an
 /// [`operations::GetUser`]), for code that stores or passes them.
+///
+/// Each builder has a setter (and a `set_` twin) for every path, query and header parameter
+/// and for every field of the body, plus `body(..)` / `body_map(..)` for the whole body.
+/// **Name rule**: a body field named like one of the operation's parameters, or like one of
+/// the builder's own methods (`body`, `send`, `stream`, …), is set through `body_<name>`.
+/// Builders own a clone of the client, so they can be stored, cloned and sent later.
 pub mod operations {
     pub use crate::generated::operations::*;
 }
