@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::types::{DATE, NULLABLE, OPTION, strip, type_text};
+use super::types::{NULLABLE, OPTION, strip, type_text};
 
 /// How a field's value is given and stored.
 #[derive(Clone)]
@@ -89,7 +89,6 @@ fn shape(text: &str, nested: &BTreeSet<String>) -> Shape {
     if nested.contains(text) {
         return Shape::Nested(format_ident!("{text}"));
     }
-    let _ = DATE;
     Shape::Into(parse_type(text))
 }
 
@@ -116,8 +115,19 @@ impl Shape {
         }
     }
 
-    /// The type stored in the builder.
+    /// The type stored in the builder: nested request types as their builders.
     fn stored(&self) -> TokenStream {
+        self.rust_type(false)
+    }
+
+    /// The type of the built value.
+    fn built(&self) -> TokenStream {
+        self.rust_type(true)
+    }
+
+    /// The Rust type of the value, with nested request types as themselves (`built`) or as
+    /// their builders.
+    fn rust_type(&self, built: bool) -> TokenStream {
         match self {
             Shape::Str => quote!(::std::string::String),
             Shape::Into(t) => quote!(#t),
@@ -138,35 +148,20 @@ impl Shape {
                 )
             }
             Shape::Json { object: false, .. } => quote!(::serde_json::Value),
+            Shape::Nested(s) if built => quote!(#s),
             Shape::Nested(s) => {
                 let b = format_ident!("{s}Builder");
                 quote!(#b)
             }
             Shape::Nullable(t) => quote!(crate::nullable::Nullable<#t>),
             Shape::List(item) => {
-                let item = item.stored();
+                let item = item.rust_type(built);
                 quote!(::std::vec::Vec<#item>)
             }
             Shape::Map(value) => {
-                let value = value.stored();
+                let value = value.rust_type(built);
                 quote!(::std::collections::BTreeMap<::std::string::String, #value>)
             }
-        }
-    }
-
-    /// The type of the built value.
-    fn built(&self) -> TokenStream {
-        match self {
-            Shape::Nested(s) => quote!(#s),
-            Shape::List(item) => {
-                let item = item.built();
-                quote!(::std::vec::Vec<#item>)
-            }
-            Shape::Map(value) => {
-                let value = value.built();
-                quote!(::std::collections::BTreeMap<::std::string::String, #value>)
-            }
-            other => other.stored(),
         }
     }
 

@@ -418,7 +418,6 @@ pub fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>) -> To
         }
         let mut body_methods = TokenStream::new();
         if let Some(body) = &op.body {
-            let body_ty = format_ident!("{body}");
             let builder = format_ident!("{body}Builder");
             fields.push(quote!(body: crate::types::#builder));
             inits.push(quote!(body: ::std::default::Default::default()));
@@ -468,7 +467,6 @@ pub fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>) -> To
                     self
                 }
             });
-            let _ = body_ty;
         }
         example.push_str("\n    .send()\n    .await?;");
         let doc_head = if op.description.is_empty() {

@@ -350,9 +350,7 @@ impl Error {
 
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
-        let mut error = Self::new(ErrorKind::Config, e.to_string());
-        error.0.source = None;
-        error
+        Self::new(ErrorKind::Config, e.to_string())
     }
 }
 

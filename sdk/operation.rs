@@ -54,7 +54,6 @@ pub(crate) struct Operation {
     pub(crate) id: &'static str,
     pub(crate) method: HttpMethod,
     /// The path template (`/v1/chat/users/{id}`).
-    #[allow(dead_code)]
     pub(crate) path: &'static str,
     /// The declared success status.
     pub(crate) success: u16,

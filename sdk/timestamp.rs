@@ -115,14 +115,17 @@ pub fn deserialize_option<'de, D: Deserializer<'de>>(
     deserializer.deserialize_option(OptionVisitor)
 }
 
-/// `at` as `Date.toISOString()` writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+/// `Date.toISOString()`'s form: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+const ISO_MILLIS: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
+/// `at` as `Date.toISOString()` writes it.
 pub(crate) fn format(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    at.format(ISO_MILLIS).to_string()
 }
 
 /// Writes a timestamp with milliseconds (see the module docs).
 pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    s.collect_str(&at.format(ISO_MILLIS))
 }
 
 /// [`serialize`] for an optional field (`None` is skipped by the field's attributes).

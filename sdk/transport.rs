@@ -332,6 +332,7 @@ impl Transport {
 }
 
 /// A prepared request: everything an attempt needs.
+#[derive(Clone)]
 struct Prepared {
     method: Method,
     url: Url,
@@ -340,18 +341,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// The reqwest request of one attempt (copies of the parts, the body shared).
-    fn attempt(&self, timeout: Option<Duration>) -> reqwest::Request {
-        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
-        *request.headers_mut() = self.headers.clone();
-        if let Some(body) = &self.body {
-            *request.body_mut() = Some(reqwest::Body::from(body.clone()));
-        }
-        *request.timeout_mut() = timeout;
-        request
-    }
-
-    /// The last attempt's request: the parts moved.
+    /// The reqwest request of one attempt (the body is shared, not copied).
     fn into_attempt(self, timeout: Option<Duration>) -> reqwest::Request {
         let mut request = reqwest::Request::new(self.method, self.url);
         *request.headers_mut() = self.headers;
@@ -485,7 +475,7 @@ impl Client {
             // A copy for this attempt while a retry is still possible; the parts themselves
             // on the last one.
             let request = if attempt < policy.attempts() {
-                let request = parts.attempt(timeout);
+                let request = parts.clone().into_attempt(timeout);
                 prepared = Some(parts);
                 request
             } else {
