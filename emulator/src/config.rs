@@ -35,6 +35,15 @@ pub struct Config {
     /// Check every success response against the document's response schema and answer
     /// `500 Internal` when it does not fit (on for tests; costs time).
     pub validate_responses: bool,
+    /// The address clients reach the emulator at, which file URLs (`url`, `uploadUrl`) are
+    /// built from, e.g. `https://bp.example.test` behind a proxy; `None`: the bound address
+    /// (`http://127.0.0.1:<port>`). Never taken from a request's `Host` header.
+    pub public_url: Option<String>,
+    /// Reader connections: reads run on them in parallel, writes on one writer.
+    pub readers: usize,
+    /// The longest one request's storage work may run before it is stopped with
+    /// `504 OperationTimeout` (the SQLite progress handler interrupts it).
+    pub query_budget: std::time::Duration,
 }
 
 impl Default for Config {
@@ -54,6 +63,9 @@ impl fmt::Debug for Config {
             .field("action_url", &self.action_url)
             .field("actions", &self.actions.keys().collect::<Vec<_>>())
             .field("validate_responses", &self.validate_responses)
+            .field("public_url", &self.public_url)
+            .field("readers", &self.readers)
+            .field("query_budget", &self.query_budget)
             .finish()
     }
 }
@@ -70,6 +82,9 @@ impl Config {
             action_url: None,
             actions: HashMap::new(),
             validate_responses: false,
+            public_url: None,
+            readers: crate::db::DEFAULT_READERS,
+            query_budget: crate::db::DEFAULT_QUERY_BUDGET,
         }
     }
 
@@ -112,6 +127,45 @@ impl Config {
     ) -> Self {
         self.actions.insert(action_type.into(), Arc::new(handler));
         self
+    }
+
+    /// Run reads on this many connections (at least 1).
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = readers.max(1);
+        self
+    }
+
+    /// Stop a request's storage work after this long (see the field).
+    pub fn query_budget(mut self, budget: std::time::Duration) -> Self {
+        self.query_budget = budget;
+        self
+    }
+
+    /// Build file URLs from this address instead of the bound one (see the field).
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The public URL file links are built from: [`Config::public_url`] checked (an `http` or
+    /// `https` URL without query or fragment) and without its trailing `/`, else `http://{addr}`.
+    pub fn resolved_public_url(&self, addr: std::net::SocketAddr) -> Result<String, String> {
+        let Some(raw) = &self.public_url else {
+            return Ok(format!("http://{addr}"));
+        };
+        let url = reqwest::Url::parse(raw)
+            .map_err(|e| format!("--public-url `{raw}` is not a URL ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!(
+                "--public-url `{raw}` must be an http:// or https:// URL with a host"
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(format!(
+                "--public-url `{raw}` may not have a query or a fragment"
+            ));
+        }
+        Ok(url.as_str().trim_end_matches('/').to_string())
     }
 
     /// Validate every success response against the document (see the field).

@@ -1,7 +1,10 @@
 //! File contents, served by the emulator itself in place of S3 pre-signed URLs:
-//! `PUT /_emulator/upload/{botId}/{fileId}?s=<secret>` (no API headers, as the official
-//! client's upload) stores the bytes; `GET /_emulator/files/{botId}/{fileId}?s=<secret>`
-//! answers them (a file's `url`).
+//! `PUT /_emulator/upload/{botId}/{fileId}?s=<upload secret>` (no API headers, as the official
+//! client's upload) stores the bytes; `GET /_emulator/files/{botId}/{fileId}?s=<download secret>`
+//! answers them (a file's `url`). The two secrets differ ([`crate::db::Secrets`]): a download
+//! link cannot replace the file, an upload link cannot read it.
+
+use std::sync::Arc;
 
 use axum::{
     body::Body,
@@ -14,7 +17,7 @@ use crate::{
     db::Docs,
     error::ApiError,
     query::{pairs, percent_decode},
-    server::{AppState, read_body},
+    server::{AppState, blocking, read_body},
 };
 
 /// Path prefix of the content routes.
@@ -52,7 +55,7 @@ pub fn download_url(base: &str, bot_id: &str, file_id: &str, secret: &str) -> St
 
 /// Serves the content routes.
 pub async fn handle(
-    state: &AppState,
+    state: Arc<AppState>,
     method: &Method,
     rest: &str,
     query: Option<&str>,
@@ -66,7 +69,7 @@ pub async fn handle(
 }
 
 async fn serve(
-    state: &AppState,
+    state: Arc<AppState>,
     method: &Method,
     rest: &str,
     query: Option<&str>,
@@ -91,10 +94,11 @@ async fn serve(
             let bytes = read_body(body, headers, state.config.max_upload_bytes).await?;
             let tagged_public =
                 headers.get("x-amz-tagging").and_then(|v| v.to_str().ok()) == Some("public=true");
-            state.store.with_tx(|tx| {
+            blocking(move || {
+                state.store.with_tx(|tx| {
                 let docs = Docs::new(tx, &bot);
-                let (stored, _) = docs.blob(&file)?.ok_or_else(denied)?;
-                if stored.is_empty() || stored != secret {
+                let blob = docs.blob(&file)?.ok_or_else(denied)?;
+                if blob.secrets.upload.is_empty() || blob.secrets.upload != secret {
                     return Err(denied());
                 }
                 let doc = docs.get(files::KIND, &file)?.ok_or_else(denied)?;
@@ -103,29 +107,34 @@ async fn serve(
                         "publicContentImmediatelyAccessible needs the header `x-amz-tagging: public=true` on the upload",
                     ));
                 }
-                files::complete_upload(&docs, &file, &secret, &bytes)
-            })?;
+                files::complete_upload(&docs, &file, &bytes)
+            })
+            })
+            .await?;
             Ok(StatusCode::OK.into_response())
         }
         ("files", "GET") => {
-            let (content_type, bytes) = state.store.with_tx(|tx| {
-                let docs = Docs::new(tx, &bot);
-                let (stored, content) = docs.blob(&file)?.ok_or_else(denied)?;
-                if stored != secret {
-                    return Err(denied());
-                }
-                let doc = docs.get(files::KIND, &file)?.ok_or_else(denied)?;
-                let content = content.ok_or_else(|| {
-                    ApiError::not_found(format!("File {file} has no uploaded content yet"))
-                })?;
-                Ok((
-                    doc["contentType"]
-                        .as_str()
-                        .unwrap_or("application/octet-stream")
-                        .to_string(),
-                    content,
-                ))
-            })?;
+            let (content_type, bytes) = blocking(move || {
+                state.store.read(|conn| {
+                    let docs = Docs::reader(conn, &bot);
+                    let blob = docs.blob(&file)?.ok_or_else(denied)?;
+                    if blob.secrets.download.is_empty() || blob.secrets.download != secret {
+                        return Err(denied());
+                    }
+                    let doc = docs.get(files::KIND, &file)?.ok_or_else(denied)?;
+                    let content = blob.content.ok_or_else(|| {
+                        ApiError::not_found(format!("File {file} has no uploaded content yet"))
+                    })?;
+                    Ok((
+                        doc["contentType"]
+                            .as_str()
+                            .unwrap_or("application/octet-stream")
+                            .to_string(),
+                        content,
+                    ))
+                })
+            })
+            .await?;
             Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
         }
         _ => Err(ApiError::not_found(format!(

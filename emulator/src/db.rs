@@ -1,22 +1,151 @@
-//! SQLite storage: one connection behind a mutex, every request in one transaction.
+//! SQLite storage: one writer connection and a pool of reader connections on one database in
+//! WAL mode, every request in one transaction, every transaction within a time budget.
+//!
+//! Writes are serialized on the writer (`BEGIN IMMEDIATE`); reads run on their own connections
+//! against a snapshot, so no read waits behind another bot's long write or query. Each
+//! transaction has a budget ([`StoreOptions::query_budget`]): SQLite's progress handler stops a
+//! statement still running when it lapses, and the request gets `504 OperationTimeout` naming
+//! the budget instead of holding a connection. Without `--db` the database is a file in a
+//! private temporary directory, removed when the store is dropped (WAL needs a file).
 //!
 //! Resources are stored as documents (their wire JSON) in one `docs` table keyed by
 //! `(bot_id, kind, id)`, with a creation sequence for ordering and an indexed `parent`
 //! (the conversation of a message, the key of a file, ...). File contents live in `blobs`.
 //! The Tables engine keeps its own tables (`crate::tables::migrate`).
 
-use std::{path::Path, sync::Mutex};
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Condvar, Mutex, MutexGuard, OnceLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// The emulator's storage.
-pub struct Store {
-    conn: Mutex<Connection>,
+/// How the store runs: reader connections and the time budget of a transaction.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Reader connections (at least 1); reads beyond them wait for a free one.
+    pub readers: usize,
+    /// The longest a request's transaction may run before it is stopped.
+    pub query_budget: Duration,
 }
 
+/// Default number of reader connections.
+pub const DEFAULT_READERS: usize = 4;
+
+/// Default budget of one request's transaction.
+pub const DEFAULT_QUERY_BUDGET: Duration = Duration::from_secs(10);
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            readers: DEFAULT_READERS,
+            query_budget: DEFAULT_QUERY_BUDGET,
+        }
+    }
+}
+
+/// The deadline of the transaction a connection runs, checked by its progress handler.
+#[derive(Default)]
+struct Budget {
+    /// Nanoseconds after [`epoch`] at which to stop; 0: no transaction running.
+    deadline: AtomicU64,
+    /// Whether the handler stopped a statement since the last [`Budget::start`].
+    fired: AtomicBool,
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl Budget {
+    fn start(&self, budget: Duration) {
+        let at = epoch().elapsed().saturating_add(budget).as_nanos().max(1);
+        self.deadline
+            .store(u64::try_from(at).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.fired.store(false, Ordering::Relaxed);
+    }
+
+    fn stop(&self) {
+        self.deadline.store(0, Ordering::Relaxed);
+    }
+
+    /// The progress handler: `true` stops the running statement.
+    fn lapsed(&self) -> bool {
+        let deadline = self.deadline.load(Ordering::Relaxed);
+        let lapsed = deadline != 0 && epoch().elapsed().as_nanos() >= u128::from(deadline);
+        if lapsed {
+            self.fired.store(true, Ordering::Relaxed);
+        }
+        lapsed
+    }
+}
+
+/// A connection with its budget.
+struct Budgeted {
+    conn: Connection,
+    budget: Arc<Budget>,
+}
+
+/// SQLite virtual machine instructions between two checks of the budget.
+const BUDGET_CHECK_OPS: i32 = 10_000;
+
+impl Budgeted {
+    fn new(conn: Connection) -> Self {
+        let budget = Arc::new(Budget::default());
+        let check = budget.clone();
+        conn.progress_handler(BUDGET_CHECK_OPS, Some(move || check.lapsed()));
+        Self { conn, budget }
+    }
+}
+
+/// The emulator's storage.
+pub struct Store {
+    writer: Mutex<Budgeted>,
+    /// Idle readers.
+    readers: Mutex<Vec<Budgeted>>,
+    /// Signalled when a reader is given back.
+    reader_returned: Condvar,
+    path: PathBuf,
+    options: StoreOptions,
+    /// The private directory of a store without `--db`, removed on drop.
+    temp_dir: Option<PathBuf>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.temp_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Why a store could not be opened, in words for the person starting the emulator.
+#[derive(Debug)]
+pub struct OpenError(String);
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+impl From<OpenError> for std::io::Error {
+    fn from(e: OpenError) -> Self {
+        std::io::Error::other(e)
+    }
+}
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS docs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,45 +184,206 @@ CREATE TABLE IF NOT EXISTS blobs (
     file_id TEXT NOT NULL,
     secret TEXT NOT NULL,
     content BLOB,
+    upload_secret TEXT,
     PRIMARY KEY (bot_id, file_id)
 );
 ";
 
 impl Store {
-    /// Opens the store: a file when `path` is given, else in memory; creates the schema.
-    pub fn open(path: Option<&Path>) -> rusqlite::Result<Self> {
-        let conn = match path {
-            Some(p) => {
-                let c = Connection::open(p)?;
-                c.pragma_update(None, "journal_mode", "WAL")?;
-                c.pragma_update(None, "synchronous", "NORMAL")?;
-                c
+    /// Opens the store with the default options: a file when `path` is given, else a private
+    /// temporary one.
+    pub fn open(path: Option<&Path>) -> Result<Self, OpenError> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens the store: checks that the file is a sound, writable SQLite database
+    /// (`PRAGMA quick_check`, a write lock), creates or migrates the schema, and opens the
+    /// reader connections. Every failure is a sentence naming the file and what to do.
+    pub fn open_with(path: Option<&Path>, options: StoreOptions) -> Result<Self, OpenError> {
+        let (path, temp_dir, durable) = match path {
+            Some(p) => (p.to_path_buf(), None, true),
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "botpress-emulator-{}-{}",
+                    std::process::id(),
+                    crate::ids::random_hex(8)
+                ));
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    OpenError(format!(
+                        "cannot create a temporary directory for the in-memory store at `{}`: {e}",
+                        dir.display()
+                    ))
+                })?;
+                (dir.join("store.db"), Some(dir), false)
             }
-            None => Connection::open_in_memory()?,
         };
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate_counts(&conn)?;
-        conn.execute_batch(SCHEMA)?;
-        crate::tables::migrate(&conn)?;
+        let shown = path.display().to_string();
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            if let Some(dir) = &temp_dir {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            OpenError(format!("the database `{shown}` {what}: {e}"))
+        };
+        let writer = Connection::open(&path).map_err(|e| fail("cannot be opened", &e))?;
+        writer
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|e| fail("cannot be used", &e))?;
+        check_sound(&writer).map_err(|e| fail("is not a sound SQLite database", &e))?;
+        if writer.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            return Err(fail(
+                "is read-only",
+                &"the emulator needs to write to it (check its permissions and its directory's)",
+            ));
+        }
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| fail("cannot be written", &e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(
+                "cannot use write-ahead logging",
+                &format!("SQLite kept journal mode `{mode}` (is its directory writable?)"),
+            ));
+        }
+        writer
+            .pragma_update(None, "synchronous", if durable { "NORMAL" } else { "OFF" })
+            .map_err(|e| fail("cannot be configured", &e))?;
+        writer
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|e| fail("cannot be written", &e))?;
+        migrate(&writer).map_err(|e| fail("cannot be migrated to the current schema", &e))?;
+        let readers = (0..options.readers.max(1))
+            .map(|_| open_reader(&path))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| fail("cannot be opened for reading", &e))?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(Budgeted::new(writer)),
+            readers: Mutex::new(readers),
+            reader_returned: Condvar::new(),
+            path,
+            options,
+            temp_dir,
         })
     }
 
-    /// Runs `f` in one immediate transaction, committed when `f` succeeds, rolled back otherwise.
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one immediate transaction on the writer, committed when `f` succeeds, rolled
+    /// back otherwise; writes are serialized.
     pub fn with_tx<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let mut writer = lock(&self.writer);
+        let budget = writer.budget.clone();
+        budget.start(self.options.query_budget);
+        let result = (|| {
+            let tx = writer
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        budget.stop();
+        self.within_budget(&budget, result)
     }
+
+    /// Runs `f` on a reader connection, in a read transaction (one snapshot of the data); it
+    /// waits only when every reader is busy. `f` must not write: the connection is query-only.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let reader = {
+            let mut idle = lock(&self.readers);
+            loop {
+                if let Some(r) = idle.pop() {
+                    break r;
+                }
+                idle = self
+                    .reader_returned
+                    .wait(idle)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        };
+        reader.budget.start(self.options.query_budget);
+        let result = (|| {
+            reader.conn.execute_batch("BEGIN")?;
+            let out = f(&reader.conn);
+            reader.conn.execute_batch("ROLLBACK")?;
+            out
+        })();
+        reader.budget.stop();
+        let result = self.within_budget(&reader.budget, result);
+        if !reader.conn.is_autocommit() {
+            let _ = reader.conn.execute_batch("ROLLBACK");
+        }
+        lock(&self.readers).push(reader);
+        self.reader_returned.notify_one();
+        result
+    }
+
+    /// A result, unless the budget stopped a statement: then the error naming it.
+    fn within_budget<T>(
+        &self,
+        budget: &Budget,
+        result: Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        if result.is_err() && budget.fired.load(Ordering::Relaxed) {
+            return Err(ApiError::operation_timeout(format!(
+                "the request ran longer than the emulator's query budget of {} ms and was \
+                 stopped (--query-budget-ms); narrow the filter or the group, or lower the limit",
+                self.options.query_budget.as_millis()
+            )));
+        }
+        result
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `PRAGMA quick_check`: `Ok` when SQLite finds the file sound (a new, empty file is).
+fn check_sound(conn: &Connection) -> Result<(), String> {
+    let mut stmt = conn
+        .prepare("PRAGMA quick_check(5)")
+        .map_err(|e| e.to_string())?;
+    let problems: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e: rusqlite::Error| e.to_string())?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        return Ok(());
+    }
+    Err(format!(
+        "{} (restore it from a copy, or start with another --db)",
+        problems.join("; ")
+    ))
+}
+
+/// The schema: documents, counts, blobs, states, tables.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    migrate_counts(conn)?;
+    conn.execute_batch(SCHEMA)?;
+    migrate_upload_secrets(conn)?;
+    crate::api::states::migrate_keys(conn)?;
+    crate::tables::migrate(conn)
+}
+
+/// A query-only connection with the SQL functions filters use.
+fn open_reader(path: &Path) -> rusqlite::Result<Budgeted> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "query_only", true)?;
+    crate::tables::filter::register_functions(&conn)?;
+    Ok(Budgeted::new(conn))
 }
 
 /// Creates `doc_counts`, the number of documents per `(bot_id, kind, parent)` that the triggers
@@ -129,13 +419,65 @@ fn migrate_counts(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A file's URL secret and its content (absent until uploaded).
-pub type Blob = (String, Option<Vec<u8>>);
+/// Gives `blobs` the secret of upload URLs, apart from the secret of download URLs (a store
+/// from before had one secret for both). Files of such a store get a new upload secret: a
+/// download link handed out earlier can never upload, and a pending upload is asked for again
+/// with `upsertFile`.
+fn migrate_upload_secrets(conn: &Connection) -> rusqlite::Result<()> {
+    let has_column: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('blobs') WHERE name = 'upload_secret')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_column {
+        conn.execute_batch(
+            "ALTER TABLE blobs ADD COLUMN upload_secret TEXT;
+             UPDATE blobs SET upload_secret = lower(hex(randomblob(16)));",
+        )?;
+    }
+    Ok(())
+}
+
+/// The secrets in a file's URLs: one lets its holder download the content, the other upload
+/// it, and neither works in place of the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secrets {
+    /// The secret of the download URL (`file.url`).
+    pub download: String,
+    /// The secret of the upload URL (`file.uploadUrl`).
+    pub upload: String,
+}
+
+impl Secrets {
+    /// Two new random secrets.
+    pub fn new() -> Self {
+        Self {
+            download: crate::ids::random_hex(16),
+            upload: crate::ids::random_hex(16),
+        }
+    }
+}
+
+impl Default for Secrets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A file's URL secrets and its content (absent until uploaded).
+#[derive(Debug)]
+pub struct Blob {
+    /// The secrets of its URLs.
+    pub secrets: Secrets,
+    /// The uploaded bytes.
+    pub content: Option<Vec<u8>>,
+}
 
 /// The documents of one bot.
 pub struct Docs<'a> {
     conn: &'a Connection,
     bot_id: &'a str,
+    writable: bool,
 }
 
 fn decode(text: String) -> Result<Value, ApiError> {
@@ -144,9 +486,29 @@ fn decode(text: String) -> Result<Value, ApiError> {
 }
 
 impl<'a> Docs<'a> {
-    /// The documents of `bot_id` in `conn`.
+    /// The documents of `bot_id` in `conn`, inside a write transaction.
     pub fn new(conn: &'a Connection, bot_id: &'a str) -> Self {
-        Self { conn, bot_id }
+        Self {
+            conn,
+            bot_id,
+            writable: true,
+        }
+    }
+
+    /// The documents of `bot_id` on a reader connection ([`Store::read`]): reads see what a
+    /// write would leave (an expired state reads as missing) but store nothing.
+    pub fn reader(conn: &'a Connection, bot_id: &'a str) -> Self {
+        Self {
+            conn,
+            bot_id,
+            writable: false,
+        }
+    }
+
+    /// Whether writes are possible (housekeeping a read does, such as deleting an expired
+    /// state, is left to the next write when not).
+    pub fn writable(&self) -> bool {
+        self.writable
     }
 
     /// The bot these documents belong to.
@@ -167,6 +529,7 @@ impl<'a> Docs<'a> {
         Docs {
             conn: self.conn,
             bot_id,
+            writable: self.writable,
         }
     }
 
@@ -255,29 +618,46 @@ impl<'a> Docs<'a> {
         Ok(())
     }
 
-    /// Stores (or replaces) the content slot of a file, with the secret of its URLs.
+    /// Stores (or replaces) the content slot of a file, with the secrets of its URLs.
     pub fn put_blob(
         &self,
         file_id: &str,
-        secret: &str,
+        secrets: &Secrets,
         content: Option<&[u8]>,
     ) -> Result<(), ApiError> {
         self.conn.prepare_cached(
-            "INSERT INTO blobs (bot_id, file_id, secret, content) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (bot_id, file_id) DO UPDATE SET secret = excluded.secret, content = excluded.content",
+            "INSERT INTO blobs (bot_id, file_id, secret, upload_secret, content) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (bot_id, file_id) DO UPDATE SET secret = excluded.secret,
+                upload_secret = excluded.upload_secret, content = excluded.content",
         )?.execute(
-            params![self.bot_id, file_id, secret, content],
+            params![self.bot_id, file_id, secrets.download, secrets.upload, content],
         )?;
         Ok(())
     }
 
-    /// The secret and content of a file.
+    /// Replaces the content of a file whose slot exists, keeping the secrets of its URLs.
+    pub fn set_blob_content(&self, file_id: &str, content: &[u8]) -> Result<(), ApiError> {
+        self.conn
+            .prepare_cached("UPDATE blobs SET content = ?3 WHERE bot_id = ?1 AND file_id = ?2")?
+            .execute(params![self.bot_id, file_id, content])?;
+        Ok(())
+    }
+
+    /// The secrets and content of a file.
     pub fn blob(&self, file_id: &str) -> Result<Option<Blob>, ApiError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT secret, content FROM blobs WHERE bot_id = ?1 AND file_id = ?2")?
+            .prepare_cached(
+                "SELECT secret, upload_secret, content FROM blobs WHERE bot_id = ?1 AND file_id = ?2",
+            )?
             .query_row(params![self.bot_id, file_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok(Blob {
+                    secrets: Secrets {
+                        download: r.get(0)?,
+                        upload: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    },
+                    content: r.get(2)?,
+                })
             })
             .optional()?)
     }

@@ -94,9 +94,18 @@ pub fn dev_token() -> String {
     format!("dev_{}", ids::random_hex(16))
 }
 
-/// Builds the application state (opens the storage).
-fn state(config: Config) -> std::io::Result<(Arc<server::AppState>, String)> {
-    let store = db::Store::open(config.db.as_deref()).map_err(std::io::Error::other)?;
+/// Builds the application state (opens the storage) for an emulator bound to `addr`.
+fn state(config: Config, addr: SocketAddr) -> std::io::Result<(Arc<server::AppState>, String)> {
+    let public_url = config
+        .resolved_public_url(addr)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let store = db::Store::open_with(
+        config.db.as_deref(),
+        db::StoreOptions {
+            readers: config.readers,
+            query_budget: config.query_budget,
+        },
+    )?;
     // Parse the document (and compile its validators) before serving the first request.
     spec::Spec::get();
     let token = config.token.clone().unwrap_or_else(dev_token);
@@ -105,6 +114,7 @@ fn state(config: Config) -> std::io::Result<(Arc<server::AppState>, String)> {
         config,
         token: token.clone(),
         http: reqwest::Client::new(),
+        public_url,
     };
     Ok((Arc::new(state), token))
 }
@@ -112,9 +122,11 @@ fn state(config: Config) -> std::io::Result<(Arc<server::AppState>, String)> {
 /// Starts an emulator in-process on `config.addr` (a free port by default) and returns once
 /// it accepts connections.
 pub async fn spawn(config: Config) -> std::io::Result<Emulator> {
-    let listener = TcpListener::bind(config.addr).await?;
+    let listener = TcpListener::bind(config.addr).await.map_err(|e| {
+        std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.addr))
+    })?;
     let addr = listener.local_addr()?;
-    let (state, token) = state(config)?;
+    let (state, token) = state(config, addr)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = server::router(state);
     let task = tokio::spawn(async move {

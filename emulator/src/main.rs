@@ -23,29 +23,55 @@ struct Args {
     /// URL `callAction` forwards actions to: POST `{type, input}`, answer `{output}`.
     #[arg(long)]
     action_url: Option<String>,
+    /// The address clients reach the emulator at, which file URLs are built from (e.g. behind a
+    /// proxy); the bound address `http://127.0.0.1:<port>` when absent.
+    #[arg(long)]
+    public_url: Option<String>,
     /// Largest accepted JSON body, in bytes.
     #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Reader connections: reads run on them in parallel, writes on one writer.
+    #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_READERS)]
+    readers: usize,
+    /// The longest one request's storage work may run, in milliseconds; past it the request is
+    /// stopped with `504 OperationTimeout`.
+    #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_QUERY_BUDGET.as_millis() as u64)]
+    query_budget_ms: u64,
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("botpress-emulator: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "botpress_emulator=info".into()),
         )
         .init();
-    let args = Args::parse();
     let mut config = Config::new()
         .port(args.port)
-        .max_body_bytes(args.max_body_bytes);
+        .max_body_bytes(args.max_body_bytes)
+        .readers(args.readers)
+        .query_budget(std::time::Duration::from_millis(args.query_budget_ms));
     if let Some(db) = &args.db {
         config = config.db(db);
     }
     let generated = args.token.is_none();
     if let Some(token) = args.token {
         config = config.token(token);
+    }
+    if let Some(url) = args.public_url {
+        config = config.public_url(url);
     }
     if let Some(url) = args.action_url {
         config = config.action_url(url);

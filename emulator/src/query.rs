@@ -204,7 +204,9 @@ pub fn page<T>(
         None => 0,
     };
     let total = items.len();
-    let next = (offset + size < total).then(|| format!("page:{}", offset + size));
+    // Checked: a token past the end (up to `usize::MAX`) is an empty last page, never a wrap.
+    let end = offset.saturating_add(size);
+    let next = (end < total).then(|| format!("page:{end}"));
     Ok((items.into_iter().skip(offset).take(size).collect(), next))
 }
 

@@ -28,6 +28,8 @@ pub struct AppState {
     pub token: String,
     /// HTTP client for `--action-url`.
     pub http: reqwest::Client,
+    /// The base of file URLs ([`Config::resolved_public_url`]).
+    pub public_url: String,
 }
 
 impl IntoResponse for ApiError {
@@ -62,10 +64,10 @@ async fn handle(
 ) -> Response {
     let path = uri.path();
     if let Some(rest) = path.strip_prefix(content::PREFIX) {
-        return content::handle(&state, &method, rest, uri.query(), &headers, body).await;
+        return content::handle(state, &method, rest, uri.query(), &headers, body).await;
     }
     let started = std::time::Instant::now();
-    let result = serve_api(&state, &method, &uri, &headers, body).await;
+    let result = serve_api(state.clone(), &method, &uri, &headers, body).await;
     let response = match result {
         Ok((status, value)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -83,15 +85,6 @@ async fn handle(
     };
     tracing::info!(%method, path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     response
-}
-
-/// The base URL the caller reached the emulator at (for file URLs).
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
 }
 
 /// Reads a body up to `limit` bytes; larger → `413 PayloadTooLarge`.
@@ -113,8 +106,26 @@ pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<
         .map_err(|_| too_large())
 }
 
+/// Runs blocking storage work off the async workers, so that a long query holds one
+/// blocking thread and its connection, not the server.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("the request's storage work failed: {e}")))?
+}
+
+/// Operations that only read, served on a reader connection: every `GET` but `exportTable`
+/// (which stores a job and a file), and `findTableRows` (a query sent as `POST` for its body).
+/// An operation listed here that writes fails with `attempt to write a readonly database`,
+/// which the test of every operation would show.
+fn reads_only(op: &crate::spec::Operation) -> bool {
+    (op.method == "GET" && op.id != "exportTable") || op.id == "findTableRows"
+}
+
 async fn serve_api(
-    state: &AppState,
+    state: Arc<AppState>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -176,12 +187,21 @@ async fn serve_api(
         integration_name: auth::optional_header(headers, "x-integration-name"),
         user_id: auth::optional_header(headers, "x-user-id"),
         destination_bot_id: auth::optional_header(headers, "x-destination-bot-id"),
-        base_url: base_url(headers),
+        base_url: state.public_url.clone(),
     };
     let value = if op.id == "callAction" {
-        actions::call(state, &req).await?
+        actions::call(&state, &req).await?
     } else {
-        state.store.with_tx(|tx| api::dispatch(&op.id, tx, &req))?
+        let (shared, read) = (state.clone(), reads_only(op));
+        blocking(move || {
+            let store = &shared.store;
+            if read {
+                store.read(|conn| api::dispatch(&op.id, conn, &req, false))
+            } else {
+                store.with_tx(|tx| api::dispatch(&op.id, tx, &req, true))
+            }
+        })
+        .await?
     };
     if let (true, Some(validator)) = (state.config.validate_responses, &op.response) {
         check(validator, &value, "response").map_err(|e| {

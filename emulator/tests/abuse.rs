@@ -429,3 +429,302 @@ async fn size_limits_answer_413() {
     assert!(a.status == 400 || a.status == 413, "{}", a.body);
     assert_intact(&api).await;
 }
+
+/// Uploads `text` as the file `key`; the `file` of the upsert answer.
+async fn upload(api: &Api, key: &str, text: &str) -> Value {
+    let up = api
+        .ok(
+            "PUT",
+            "/v1/files",
+            Some(json!({"key": key, "size": text.len(), "index": true})),
+            200,
+        )
+        .await;
+    let url = up["file"]["uploadUrl"].as_str().unwrap();
+    let put = api
+        .http
+        .put(url)
+        .body(text.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    up["file"].clone()
+}
+
+/// The content behind a file's `url` (status and body).
+async fn download(api: &Api, id_or_key: &str) -> (u16, String) {
+    let file = api
+        .ok("GET", &format!("/v1/files/{id_or_key}"), None, 200)
+        .await;
+    let got = api
+        .http
+        .get(file["file"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    (got.status().as_u16(), got.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn copying_a_file_onto_its_own_key_keeps_its_content() {
+    let api = Api::start(Config::new()).await;
+    upload(&api, "self.txt", "Cats purr.\n\nDogs bark.").await;
+    let copy = api
+        .ok(
+            "POST",
+            "/v1/files/self.txt/self.txt",
+            Some(json!({"overwrite": true})),
+            200,
+        )
+        .await;
+    assert_eq!(copy["file"]["status"], "indexing_completed");
+    assert_eq!(
+        download(&api, "self.txt").await,
+        (200, "Cats purr.\n\nDogs bark.".to_string())
+    );
+    let id = copy["file"]["id"].as_str().unwrap();
+    let passages = api
+        .ok("GET", &format!("/v1/files/{id}/passages"), None, 200)
+        .await;
+    assert_eq!(
+        passages["passages"].as_array().unwrap().len(),
+        2,
+        "{passages}"
+    );
+    let listed = api.ok("GET", "/v1/files", None, 200).await;
+    assert_eq!(listed["files"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[tokio::test]
+async fn a_download_url_cannot_upload_and_an_upload_url_cannot_download() {
+    let api = Api::start(Config::new()).await;
+    let file = upload(&api, "doc.txt", "original").await;
+    let upload_url = file["uploadUrl"].as_str().unwrap().to_string();
+    let got = api.ok("GET", "/v1/files/doc.txt", None, 200).await;
+    let download_url = got["file"]["url"].as_str().unwrap().to_string();
+    let upload_secret = upload_url.split("?s=").nth(1).unwrap();
+    let download_secret = download_url.split("?s=").nth(1).unwrap();
+    assert_ne!(upload_secret, download_secret);
+
+    // The download link's secret on the upload route, and the link itself with PUT.
+    let replaced_with_download_secret = upload_url.replace(upload_secret, download_secret);
+    for url in [&replaced_with_download_secret, &download_url] {
+        let put = api.http.put(url).body("replaced").send().await.unwrap();
+        assert!(
+            put.status() == 403 || put.status() == 404,
+            "PUT {url}: {}",
+            put.status()
+        );
+    }
+    // The upload link's secret on the download route.
+    let read = api
+        .http
+        .get(download_url.replace(download_secret, upload_secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 403);
+    assert_eq!(
+        download(&api, "doc.txt").await,
+        (200, "original".to_string())
+    );
+    // The upload link still uploads.
+    let put = api
+        .http
+        .put(&upload_url)
+        .body("second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    assert_eq!(download(&api, "doc.txt").await, (200, "second".to_string()));
+}
+
+#[tokio::test]
+async fn file_urls_come_from_the_public_url_not_the_host_header() {
+    let api = Api::start(Config::new().public_url("https://bp.example.test/base/")).await;
+    let answer = api
+        .http
+        .put(api.url("/v1/files"))
+        .bearer_auth(common::TOKEN)
+        .header("x-bot-id", BOT)
+        .header("host", "evil.example")
+        .json(&json!({"key": "a.txt", "size": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    for field in ["url", "uploadUrl"] {
+        let url = body["file"][field].as_str().unwrap();
+        assert!(
+            url.starts_with("https://bp.example.test/base/_emulator/"),
+            "{field}: {url}"
+        );
+    }
+    // Without a public URL, links point at the bound address, whatever the Host header says.
+    let plain = Api::start(Config::new()).await;
+    let answer = plain
+        .http
+        .put(plain.url("/v1/files"))
+        .bearer_auth(common::TOKEN)
+        .header("x-bot-id", BOT)
+        .header("host", "evil.example")
+        .json(&json!({"key": "a.txt", "size": 1}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = answer.json().await.unwrap();
+    let url = body["file"]["uploadUrl"].as_str().unwrap();
+    assert!(url.starts_with(&plain.emulator.base_url()), "{url}");
+    // A public URL that is not one fails the start with a message naming it.
+    let err = botpress_emulator::spawn(Config::new().public_url("ftp://x"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--public-url `ftp://x`"), "{err}");
+}
+
+#[tokio::test]
+async fn state_keys_do_not_alias_through_a_separator() {
+    let api = Api::start(Config::new()).await;
+    let first = "/v1/chat/states/bot/a%1Fb/c";
+    let second = "/v1/chat/states/bot/a/b%1Fc";
+    api.ok("POST", first, Some(json!({"payload": {"v": 1}})), 200)
+        .await;
+    common::assert_error(
+        &api.call("GET", second, None).await,
+        404,
+        "ResourceNotFound",
+        "No State found",
+    );
+    api.ok("POST", second, Some(json!({"payload": {"v": 2}})), 200)
+        .await;
+    assert_eq!(
+        api.ok("GET", first, None, 200).await["state"]["payload"]["v"],
+        1
+    );
+    assert_eq!(
+        api.ok("GET", second, None, 200).await["state"]["payload"]["v"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_wide_group_is_a_400_naming_the_limit() {
+    let api = setup().await;
+    let path = format!("/v1/tables/{TABLE}/rows/find");
+    let all_ops = ["key", "avg", "max", "min", "sum", "count"];
+    let wide: Vec<&str> = all_ops.iter().copied().cycle().take(3600).collect();
+    for (what, group) in [
+        ("3,600 aggregations", json!({ "age": wide })),
+        (
+            "101 outputs",
+            json!({"age": vec![json!("sum"); 101], "name": "key"}),
+        ),
+    ] {
+        let a = bounded(what, api.call("POST", &path, Some(json!({"group": group})))).await;
+        common::assert_error(&a, 400, "InvalidQuery", "group: at most 100 outputs");
+    }
+    let a = api
+        .call(
+            "POST",
+            &path,
+            Some(json!({"group": {"name": "key", "age": ["sum", "count"]}})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_intact(&api).await;
+}
+
+/// An emulator with `rows` rows of 100-character texts in table `big`, and the slowest filter
+/// the limits allow over them: 1,000 `$regex` branches, each tried on every row.
+async fn expensive(config: Config, rows: usize) -> (Api, Value) {
+    let api = Api::start(config).await;
+    api.ok(
+        "POST",
+        "/v1/tables",
+        Some(
+            json!({"name": "big", "schema": {"type": "object", "properties": {
+            "text": {"type": "string"}}}}),
+        ),
+        200,
+    )
+    .await;
+    for chunk in 0..rows.div_ceil(1000) {
+        let batch: Vec<Value> = (0..1000.min(rows - chunk * 1000))
+            .map(|i| json!({"text": format!("{:0>100}", chunk * 1000 + i)}))
+            .collect();
+        api.ok(
+            "POST",
+            "/v1/tables/big/rows",
+            Some(json!({"rows": batch})),
+            200,
+        )
+        .await;
+    }
+    let branches: Vec<Value> = (0..1000)
+        .map(|i| json!({"text": {"$regex": format!("{i}x[a-z]+$"), "$options": "i"}}))
+        .collect();
+    (api, json!({"filter": {"$or": branches}, "limit": 10}))
+}
+
+#[tokio::test]
+async fn a_query_past_its_budget_is_stopped_with_a_clear_error() {
+    let (api, slow) = expensive(Config::new().query_budget(Duration::from_millis(50)), 5000).await;
+    let a = bounded(
+        "slow query",
+        api.call("POST", "/v1/tables/big/rows/find", Some(slow)),
+    )
+    .await;
+    common::assert_error(&a, 504, "OperationTimeout", "query budget of 50 ms");
+    // The connection it ran on serves the next request, and nothing was lost.
+    for _ in 0..8 {
+        let all = api
+            .ok(
+                "POST",
+                "/v1/tables/big/rows/find",
+                Some(json!({"limit": 1, "offset": 4999})),
+                200,
+            )
+            .await;
+        assert_eq!(all["rows"][0]["id"], 5000, "{all}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_of_one_bot_do_not_wait_behind_another_bots_long_query() {
+    let (api, slow) = expensive(Config::new().query_budget(Duration::from_secs(120)), 150).await;
+    let user = api
+        .call_as(
+            OTHER_BOT,
+            "POST",
+            "/v1/chat/users",
+            Some(json!({"tags": {}})),
+        )
+        .await;
+    let user = user.body["user"]["id"].as_str().unwrap().to_string();
+    let api = std::sync::Arc::new(api);
+    let long = {
+        let api = api.clone();
+        tokio::spawn(async move {
+            api.call("POST", "/v1/tables/big/rows/find", Some(slow))
+                .await
+        })
+    };
+    // Let the long query start, then read as the other bot while it runs.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..20 {
+        let got = api
+            .call_as(OTHER_BOT, "GET", &format!("/v1/chat/users/{user}"), None)
+            .await;
+        assert_eq!(got.status, 200, "{}", got.body);
+    }
+    assert!(
+        !long.is_finished(),
+        "the long query ended before 20 reads of another bot: they waited behind it, or it was too short"
+    );
+    let done = bounded("long query", long).await.unwrap();
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["rows"], json!([]));
+}

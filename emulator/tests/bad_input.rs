@@ -313,3 +313,122 @@ async fn concurrent_writers_to_one_state_lose_no_update() {
     let payload: &serde_json::Map<String, Value> = state["state"]["payload"].as_object().unwrap();
     assert_eq!(payload.len(), writers * per_writer, "every patch is kept");
 }
+
+/// Every number the emulator parses, at and past the edges of its type: a `nextToken` past the
+/// end is an empty last page (never a wrap to the first page, never a panic), and numbers out of
+/// range are `400`s naming the field. The server answers every request (a panic would close the
+/// connection).
+#[tokio::test]
+async fn numbers_past_their_range_are_clear_errors_or_empty_pages() {
+    let api = Api::start(Config::new()).await;
+    let c = api.conversation().await;
+    api.user().await;
+    api.ok(
+        "POST",
+        "/v1/chat/messages",
+        Some(
+            json!({"conversationId": c, "userId": api.user().await, "type": "text",
+                    "payload": {"text": "hi"}, "tags": {}}),
+        ),
+        201,
+    )
+    .await;
+    let lists = [
+        ("users", "/v1/chat/users?".to_string()),
+        ("conversations", "/v1/chat/conversations?".to_string()),
+        ("messages", format!("/v1/chat/messages?conversationId={c}&")),
+        ("events", "/v1/chat/events?".to_string()),
+        ("workflows", "/v1/chat/workflows?".to_string()),
+        ("files", "/v1/files?".to_string()),
+    ];
+    for (key, base) in &lists {
+        for token in ["page:18446744073709551615", "page:9223372036854775807"] {
+            let page = api
+                .ok(
+                    "GET",
+                    &format!("{base}nextToken={token}&pageSize=100"),
+                    None,
+                    200,
+                )
+                .await;
+            assert_eq!(page[*key], json!([]), "{key} {token}: {page}");
+            assert_eq!(page["meta"], json!({}), "{key} {token}: {page}");
+        }
+        for token in ["page:18446744073709551616", "page:-1", "page:1e3"] {
+            assert_error(
+                &api.call("GET", &format!("{base}nextToken={token}"), None)
+                    .await,
+                400,
+                "InvalidQuery",
+                "nextToken",
+            );
+        }
+        for size in ["18446744073709551616", "-1", "1e400", "101"] {
+            let a = api
+                .call("GET", &format!("{base}pageSize={size}"), None)
+                .await;
+            assert_eq!(a.status, 400, "{key} pageSize={size}: {}", a.body);
+            assert!(
+                a.body["message"].as_str().unwrap().contains("pageSize"),
+                "{}",
+                a.body
+            );
+        }
+    }
+    api.ok(
+        "POST",
+        "/v1/tables",
+        Some(json!({"name": "nums", "schema": {"type": "object", "properties": {"n": {"type": "number"}}}})),
+        200,
+    )
+    .await;
+    for (field, value) in [
+        ("limit", "9223372036854775807"),
+        ("limit", "18446744073709551616"),
+        ("limit", "-1"),
+        ("limit", "0"),
+        ("limit", "1e400"),
+        ("offset", "9223372036854775807"),
+        ("offset", "18446744073709551616"),
+        ("offset", "-1"),
+        ("offset", "1e400"),
+    ] {
+        let body = format!("{{\"{field}\": {value}}}");
+        let a = api
+            .raw(
+                "POST",
+                "/v1/tables/nums/rows/find",
+                Some(BOT),
+                Some(TOKEN),
+                Some(body.clone().into_bytes()),
+            )
+            .await;
+        assert_eq!(a.status, 400, "{body}: {}", a.body);
+        // A number JSON cannot hold as a double is refused while parsing, by position.
+        let named = if value == "1e400" {
+            "number out of range"
+        } else {
+            field
+        };
+        assert!(
+            a.body["message"].as_str().unwrap().contains(named),
+            "{body}: {}",
+            a.body
+        );
+    }
+    for expiry in ["9223372036854775807", "18446744073709551616", "1e400", "-1"] {
+        let body = format!("{{\"payload\": {{}}, \"expiry\": {expiry}}}");
+        let a = api
+            .raw(
+                "POST",
+                &format!("/v1/chat/states/conversation/{c}/s"),
+                Some(BOT),
+                Some(TOKEN),
+                Some(body.clone().into_bytes()),
+            )
+            .await;
+        assert_eq!(a.status, 400, "{body}: {}", a.body);
+    }
+    // Still serving.
+    api.ok("GET", "/v1/chat/users", None, 200).await;
+}

@@ -81,3 +81,103 @@ async fn db_file_survives_a_restart() {
     api.emulator.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A fresh directory for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bp-emulator-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A database file with data in many pages, then damaged in the middle.
+async fn damaged_db(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("damaged.db");
+    let api = Api::start(Config::new().db(&db)).await;
+    for i in 0..200 {
+        api.ok(
+            "POST",
+            "/v1/chat/users",
+            Some(json!({"tags": {"n": i.to_string()}, "name": "x".repeat(200)})),
+            201,
+        )
+        .await;
+    }
+    api.emulator.shutdown().await;
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 8 * 4096, "{} bytes", bytes.len());
+    for b in &mut bytes[3 * 4096..6 * 4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    db
+}
+
+/// Each bad database refuses the start with one sentence naming the file and the problem,
+/// as an error of `spawn` and, from the binary, on stderr with a non-zero exit.
+#[tokio::test]
+async fn a_bad_database_fails_the_start_with_a_human_message() {
+    let dir = scratch("bad-db");
+    let not_a_db = dir.join("notes.db");
+    std::fs::write(&not_a_db, "these are notes, not a database\n".repeat(200)).unwrap();
+    let a_directory = dir.join("folder.db");
+    std::fs::create_dir_all(&a_directory).unwrap();
+    let missing_dir = dir.join("no/such/dir/x.db");
+    let damaged = damaged_db(&dir).await;
+    let mut cases = vec![
+        (
+            not_a_db,
+            "is not a sound SQLite database: file is not a database",
+        ),
+        (a_directory, "cannot be opened"),
+        (missing_dir, "cannot be opened"),
+        (damaged, "is not a sound SQLite database"),
+    ];
+    // A read-only file (meaningless for root, whom permissions do not stop).
+    let read_only = dir.join("read-only.db");
+    drop(Api::start(Config::new().db(&read_only)).await);
+    let mut perms = std::fs::metadata(&read_only).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&read_only, perms).unwrap();
+    if std::fs::OpenOptions::new()
+        .append(true)
+        .open(&read_only)
+        .is_err()
+    {
+        cases.push((read_only, "is read-only"));
+    } else {
+        eprintln!("running with privileges that ignore file permissions: read-only case skipped");
+    }
+    for (db, needle) in &cases {
+        let err = botpress_emulator::spawn(Config::new().db(db))
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("the database `{}` ", db.display())) && text.contains(needle),
+            "{}: {text}",
+            db.display()
+        );
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_botpress-emulator"))
+            .args(["--port", "0", "--db"])
+            .arg(db)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", db.display());
+        assert!(
+            stderr.contains(&format!(
+                "botpress-emulator: the database `{}` ",
+                db.display()
+            )) && stderr.contains(needle),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("Custom {") && !stderr.contains("kind:"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing printed as if started");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

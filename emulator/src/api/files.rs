@@ -9,7 +9,13 @@ use chrono::{Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::{Req, common::list_response, passages, string_map};
-use crate::{content, db::Docs, error::ApiError, ids, query::file_tags_match};
+use crate::{
+    content,
+    db::{Docs, Secrets},
+    error::ApiError,
+    ids,
+    query::file_tags_match,
+};
 
 /// Storage kind of files (parent: the key).
 pub const KIND: &str = "file";
@@ -61,7 +67,7 @@ fn expired(docs: &Docs<'_>, doc: &Value) -> Result<bool, ApiError> {
         .as_str()
         .and_then(ids::parse_time)
         .is_some_and(|t| t <= Utc::now());
-    if gone {
+    if gone && docs.writable() {
         remove(docs, doc["id"].as_str().unwrap_or_default())?;
     }
     Ok(gone)
@@ -84,7 +90,10 @@ pub fn find(docs: &Docs<'_>, id_or_key: &str) -> Result<Value, ApiError> {
 /// A file as answered: internal fields dropped, `url` pointing at the emulator.
 pub fn output(docs: &Docs<'_>, req_base: &str, mut doc: Value) -> Result<Value, ApiError> {
     let id = doc["id"].as_str().unwrap_or_default().to_string();
-    let secret = docs.blob(&id)?.map(|(s, _)| s).unwrap_or_default();
+    let secret = docs
+        .blob(&id)?
+        .map(|b| b.secrets.download)
+        .unwrap_or_default();
     doc["url"] = json!(content::download_url(req_base, docs.bot_id(), &id, &secret));
     if let Some(o) = doc.as_object_mut() {
         o.retain(|k, _| !k.starts_with('_'));
@@ -174,20 +183,20 @@ pub fn upsert(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     if b.public_content_immediately_accessible == Some(true) {
         doc[PUBLIC_IMMEDIATE] = json!(true);
     }
-    let secret = ids::random_hex(16);
+    let secrets = Secrets::new();
     if existing.is_some() {
         docs.update(KIND, &id, &doc)?;
         docs.delete_children(passages::KIND, &id)?;
     } else {
         docs.insert(KIND, &id, Some(&b.key), &doc)?;
     }
-    docs.put_blob(&id, &secret, None)?;
+    docs.put_blob(&id, &secrets, None)?;
     let mut file = output(docs, &req.base_url, doc)?;
     file["uploadUrl"] = json!(content::upload_url(
         &req.base_url,
         &req.bot_id,
         &id,
-        &secret
+        &secrets.upload
     ));
     Ok(json!({ "file": file }))
 }
@@ -195,16 +204,11 @@ pub fn upsert(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 /// Stores `bytes` as the content of file `id` and moves its status on: `upload_completed`,
 /// or for an indexed file straight to `indexing_completed` (text split into passages) or
 /// `indexing_failed` (not text).
-pub fn complete_upload(
-    docs: &Docs<'_>,
-    id: &str,
-    secret: &str,
-    bytes: &[u8],
-) -> Result<(), ApiError> {
+pub fn complete_upload(docs: &Docs<'_>, id: &str, bytes: &[u8]) -> Result<(), ApiError> {
     let mut doc = docs
         .get(KIND, id)?
         .ok_or_else(|| ApiError::not_found(format!("File {id} doesn't exist")))?;
-    docs.put_blob(id, secret, Some(bytes))?;
+    docs.set_blob_content(id, bytes)?;
     doc["size"] = json!(bytes.len());
     doc["updatedAt"] = json!(ids::now());
     doc["status"] = json!("upload_completed");
@@ -349,11 +353,15 @@ pub fn delete(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 }
 
 /// `copyFile`: to `destinationKey` in this bot or in `x-destination-bot-id`; an existing
-/// destination is replaced only with `overwrite: true` (else `409 AlreadyExists`).
+/// destination is replaced only with `overwrite: true` (else `409 AlreadyExists`). Everything
+/// the copy needs (record, content, passages) is read before the destination is replaced, so a
+/// copy onto the source's own key replaces the file with a copy of itself.
 pub fn copy(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let b: types::CopyFileBody = req.body()?;
     let source = find(docs, req.path("idOrKey"))?;
     let source_id = source["id"].as_str().unwrap_or_default().to_string();
+    let content = docs.blob(&source_id)?.and_then(|b| b.content);
+    let passages = docs.children(passages::KIND, &source_id)?;
     let dest_bot = req
         .destination_bot_id
         .clone()
@@ -370,17 +378,15 @@ pub fn copy(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     }
     let now = ids::now();
     let id = ids::new_id("file_");
-    let mut doc = source.clone();
+    let mut doc = source;
     doc["id"] = json!(id);
     doc["key"] = json!(key);
     doc["botId"] = json!(dest_bot);
     doc["createdAt"] = json!(now);
     doc["updatedAt"] = json!(now);
     dest.insert(KIND, &id, Some(key), &doc)?;
-    let content = docs.blob(&source_id)?.and_then(|(_, c)| c);
-    dest.put_blob(&id, &ids::random_hex(16), content.as_deref())?;
-    for p in docs.children(passages::KIND, &source_id)? {
-        let mut p = p.clone();
+    dest.put_blob(&id, &Secrets::new(), content.as_deref())?;
+    for mut p in passages {
         let pid = ids::new_id("psg_");
         p["id"] = json!(pid);
         dest.insert(passages::KIND, &pid, Some(&id), &p)?;
@@ -436,7 +442,7 @@ pub fn store_bytes(
         "status": "upload_completed", "owner": { "type": "bot", "id": docs.bot_id() },
     });
     docs.insert(KIND, &id, Some(key), &doc)?;
-    docs.put_blob(&id, &ids::random_hex(16), Some(&bytes))?;
+    docs.put_blob(&id, &Secrets::new(), Some(&bytes))?;
     Ok(id)
 }
 
@@ -444,6 +450,6 @@ pub fn store_bytes(
 pub fn read_bytes(docs: &Docs<'_>, id_or_key: &str) -> Result<Vec<u8>, ApiError> {
     let doc = find(docs, id_or_key)?;
     docs.blob(doc["id"].as_str().unwrap_or_default())?
-        .and_then(|(_, c)| c)
+        .and_then(|b| b.content)
         .ok_or_else(|| ApiError::not_found(format!("File {id_or_key} has no uploaded content")))
 }

@@ -41,7 +41,7 @@ pub struct Req {
     pub user_id: Option<String>,
     /// `x-destination-bot-id` (copyFile), when sent.
     pub destination_bot_id: Option<String>,
-    /// The URL the emulator was reached at (for file URLs).
+    /// The emulator's public URL, which file URLs are built from (`--public-url`).
     pub base_url: String,
 }
 
@@ -51,9 +51,18 @@ impl Req {
         self.path.get(name).map(String::as_str).unwrap_or_default()
     }
 
-    /// The body decoded into the generated request type.
+    /// The body decoded into the generated request type; an error names the field
+    /// (`body.offset: invalid type: floating point ...`).
     pub fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        T::deserialize(&self.body).map_err(|e| ApiError::invalid_payload(format!("body: {e}")))
+        serde_path_to_error::deserialize(&self.body).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(".{path}")
+            };
+            ApiError::invalid_payload(format!("body{at}: {}", e.into_inner()))
+        })
     }
 
     /// A string query parameter.
@@ -84,9 +93,18 @@ pub fn string_map(map: &BTreeMap<String, String>) -> Value {
     )
 }
 
-/// Runs operation `op_id`.
-pub fn dispatch(op_id: &str, conn: &Connection, req: &Req) -> Result<Value, ApiError> {
-    let docs = Docs::new(conn, &req.bot_id);
+/// Runs operation `op_id` in a write transaction (`writable`) or on a reader connection.
+pub fn dispatch(
+    op_id: &str,
+    conn: &Connection,
+    req: &Req,
+    writable: bool,
+) -> Result<Value, ApiError> {
+    let docs = if writable {
+        Docs::new(conn, &req.bot_id)
+    } else {
+        Docs::reader(conn, &req.bot_id)
+    };
     let d = &docs;
     if let Some(result) = tables::dispatch(op_id, d, req) {
         return result;

@@ -9,16 +9,46 @@ use serde_json::{Map, Value, json};
 use super::Req;
 use crate::{db::Docs, error::ApiError, ids};
 
-/// Storage kind of states (`<type>\u{1f}<id>\u{1f}<name>`).
+/// Storage kind of states, keyed by [`state_key`].
 pub const KIND: &str = "state";
 
+/// The storage id of a state: the JSON array `[type, id, name]`. JSON escapes every quote,
+/// backslash and control character inside the parts, so two different triples never have the
+/// same key (a separator character could appear inside an id or a name).
+pub fn state_key(state_type: &str, id: &str, name: &str) -> String {
+    json!([state_type, id, name]).to_string()
+}
+
 fn key(req: &Req) -> String {
-    format!(
-        "{}\u{1f}{}\u{1f}{}",
-        req.path("type"),
-        req.path("id"),
-        req.path("name")
-    )
+    state_key(req.path("type"), req.path("id"), req.path("name"))
+}
+
+/// Rewrites the keys of states stored before [`state_key`] (`type`, `id` and `name` joined by
+/// `U+001F`, which aliased `("a\u{1f}b", "c")` with `("a", "b\u{1f}c")`). The type never holds
+/// the separator and the document keeps the exact name, so the id is what lies between them.
+pub fn migrate_keys(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let old: Vec<(i64, String, String)> = conn
+        .prepare("SELECT seq, id, data FROM docs WHERE kind = ?1 AND id NOT LIKE '[%'")?
+        .query_map([KIND], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, id, data) in old {
+        let doc: Value = serde_json::from_str(&data).unwrap_or_default();
+        let name = doc["name"].as_str().unwrap_or_default();
+        let Some((state_type, rest)) = id.split_once('\u{1f}') else {
+            continue;
+        };
+        let Some(owner) = rest
+            .strip_suffix(name)
+            .and_then(|r| r.strip_suffix('\u{1f}'))
+        else {
+            continue;
+        };
+        conn.execute(
+            "UPDATE docs SET id = ?2 WHERE seq = ?1",
+            rusqlite::params![seq, state_key(state_type, owner, name)],
+        )?;
+    }
+    Ok(())
 }
 
 /// The live state, or `None` when missing or expired (an expired state is deleted).
@@ -31,7 +61,9 @@ fn load(docs: &Docs<'_>, req: &Req) -> Result<Option<Value>, ApiError> {
         .and_then(ids::parse_time)
         .is_some_and(|at| at <= Utc::now());
     if expired {
-        docs.delete(KIND, &key(req))?;
+        if docs.writable() {
+            docs.delete(KIND, &key(req))?;
+        }
         return Ok(None);
     }
     Ok(Some(doc))

@@ -28,19 +28,23 @@ fn is_finished(status: &str) -> bool {
     FINISHED.contains(&status)
 }
 
-/// Applies a lapsed timeout (stored so it stays `timedout`).
+/// Applies a lapsed timeout: the workflow is `timedout`, completed at its `timeoutAt` (the
+/// same answer whenever it is read); stored by the next write.
 fn refresh(docs: &Docs<'_>, mut doc: Value) -> Result<Value, ApiError> {
     let status = doc["status"].as_str().unwrap_or_default();
-    let lapsed = doc["timeoutAt"]
+    let timeout_at = doc["timeoutAt"]
         .as_str()
-        .and_then(ids::parse_time)
-        .is_some_and(|t| t <= Utc::now());
-    if lapsed && !is_finished(status) {
-        let now = ids::now();
+        .filter(|t| ids::parse_time(t).is_some_and(|t| t <= Utc::now()))
+        .map(String::from);
+    if let Some(at) = timeout_at
+        && !is_finished(status)
+    {
         doc["status"] = json!("timedout");
-        doc["completedAt"] = json!(now);
-        doc["updatedAt"] = json!(now);
-        docs.update(KIND, doc["id"].as_str().unwrap_or_default(), &doc)?;
+        doc["completedAt"] = json!(at);
+        doc["updatedAt"] = json!(at);
+        if docs.writable() {
+            docs.update(KIND, doc["id"].as_str().unwrap_or_default(), &doc)?;
+        }
     }
     Ok(doc)
 }

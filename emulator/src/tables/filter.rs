@@ -150,7 +150,7 @@ pub fn compile(
 /// `$in`, `$gt` `$gte` `$lt` `$lte`) are looked up in the index: the most selective one
 /// (equality, then lists, then ranges) lists the candidate rows, and a few others are probed per
 /// candidate, giving `r.id IN (<candidates>) AND (<the exact filter>)`. The index yields a
-/// superset of the rows meeting each condition (texts are indexed by their prefix, so bounds are
+/// superset of the rows meeting each condition (texts are indexed by their byte prefix, so bounds are
 /// compared on prefixes, inclusively), and every candidate is still checked by the exact
 /// expression: results are those of [`compile`]. `table_id` is the placeholder of the table's id.
 pub fn compile_indexed(
@@ -221,19 +221,14 @@ impl IndexCond {
     }
 }
 
-/// The value a number or a string operand has in the value index (texts: their prefix, dates
+/// The value a number or a string operand has in the value index (texts: their byte prefix, dates
 /// normalised as the exact expression compares them); `None` for other values.
 fn index_value(target: &Target, v: &Value) -> Option<SqlValue> {
     match v {
         Value::Number(n) => Some(num_value(n)),
-        Value::String(s) => {
-            let text = text_operand(target, s);
-            Some(SqlValue::Text(
-                text.chars()
-                    .take(super::store::VALUE_PREFIX_CHARS)
-                    .collect(),
-            ))
-        }
+        Value::String(s) => Some(SqlValue::Blob(super::store::index_text(&text_operand(
+            target, s,
+        )))),
         _ => None,
     }
 }

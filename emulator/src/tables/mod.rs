@@ -73,6 +73,13 @@ pub mod limits {
     pub const MAX_FIND_LIMIT: i64 = 1000;
     /// Default `limit` of findTableRows.
     pub const DEFAULT_FIND_LIMIT: i64 = 100;
+    /// Largest findTableRows `offset` (no table holds more rows than it has ids).
+    pub const MAX_FIND_OFFSET: i64 = MAX_ROW_ID;
+    /// Outputs of one findTableRows `group` (columns × aggregations): each is a result column,
+    /// and SQLite answers at most 2,000.
+    pub const MAX_GROUP_OUTPUTS: usize = 100;
+    /// Paths of one findTableRows `select`.
+    pub const MAX_SELECT: usize = 100;
     /// Length of findTableRows `search`.
     pub const MAX_SEARCH: usize = 1024;
     /// Nesting depth of a filter (`$and`, `$or`, `$not`).

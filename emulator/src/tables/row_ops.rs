@@ -17,7 +17,10 @@ use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Value, json};
 
 use super::filter::{self, SqlBuilder, Target};
-use super::limits::{DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT, MAX_ROWS_PER_CALL, MAX_SEARCH};
+use super::limits::{
+    DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT, MAX_FIND_OFFSET, MAX_GROUP_OUTPUTS, MAX_ROWS_PER_CALL,
+    MAX_SEARCH, MAX_SELECT,
+};
 use super::schema::Columns;
 use super::store::{self, RowRec, TableRec, atomic};
 use super::{from_api, to_api};
@@ -226,9 +229,15 @@ pub fn find_table_rows(
         )));
     }
     let offset = body.offset.unwrap_or(0);
-    if offset < 0 {
+    if !(0..=MAX_FIND_OFFSET).contains(&offset) {
         return Err(ApiError::invalid_payload(format!(
-            "offset must be 0 or more, got {offset}"
+            "offset must be between 0 and {MAX_FIND_OFFSET}, got {offset}"
+        )));
+    }
+    if let Some(select) = body.select.as_ref().filter(|s| s.len() > MAX_SELECT) {
+        return Err(ApiError::invalid_query(format!(
+            "select: at most {MAX_SELECT} columns, got {}",
+            select.len()
         )));
     }
     let desc = body.order_direction == Some(SortDirection::Desc);
@@ -324,6 +333,15 @@ fn find_groups(
     let mut select = Vec::new();
     let mut names = Vec::new();
     let mut keys = Vec::new();
+    let outputs: usize = group
+        .values()
+        .map(|spec| spec.as_array().map_or(1, Vec::len))
+        .sum();
+    if outputs > MAX_GROUP_OUTPUTS {
+        return Err(ApiError::invalid_query(format!(
+            "group: at most {MAX_GROUP_OUTPUTS} outputs (columns × aggregations), got {outputs}"
+        )));
+    }
     for (col, spec) in group {
         let target = Target::resolve(col, &cols, "group")?;
         let ops: Vec<&str> = match spec {

@@ -53,62 +53,96 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     super::filter::register_functions(conn)
 }
 
-/// Characters of a text value kept in `tbl_values` (a prefix: long texts do not bloat the index).
-pub const VALUE_PREFIX_CHARS: usize = 64;
+/// Bytes of a text value kept in `tbl_values`: a prefix, so that long texts do not bloat the
+/// index.
+pub const VALUE_PREFIX_BYTES: usize = 256;
+
+/// The format of the `tbl_values` entries; a store whose index was built in another format has
+/// it rebuilt when opened. Format 2 keeps texts as the byte prefix of their UTF-8 (a BLOB), so
+/// that every byte the exact filter compares, a NUL included, is in the index (format 1 cut texts
+/// with `substr`, which stops at the first NUL).
+const VALUE_INDEX_FORMAT: i64 = 2;
 
 /// The `tbl_values` entries of the row `row` (`NEW`, or the alias of a table joined by `from`):
-/// one per top-level column holding a number or a text, the text cut to its first
-/// [`VALUE_PREFIX_CHARS`] characters.
+/// one per top-level column holding a number or a text. Numbers are kept as numbers; texts as
+/// the first [`VALUE_PREFIX_BYTES`] bytes of their UTF-8, a BLOB (`substr` of an empty BLOB is
+/// NULL, hence the `COALESCE`). BLOBs compare with `memcmp`,
+/// as SQLite compares texts (the `BINARY` collation), and a byte prefix is monotonic: a text
+/// `>=` another has a prefix `>=` the other's. [`super::filter::compile_indexed`] binds operands
+/// the same way ([`index_text`]).
 fn value_entries(row: &str, from: &str) -> String {
     format!(
         "SELECT {row}.table_id, j.key,
-            CASE WHEN j.type = 'text' THEN substr(j.atom, 1, {VALUE_PREFIX_CHARS}) ELSE j.atom END,
+            CASE WHEN j.type = 'text'
+                 THEN COALESCE(substr(CAST(j.atom AS BLOB), 1, {VALUE_PREFIX_BYTES}), x'')
+                 ELSE j.atom END,
             {row}.id
          FROM {from}json_each({row}.data) j WHERE j.type IN ('integer', 'real', 'text')"
     )
 }
 
+/// The value index entry of a text: the first [`VALUE_PREFIX_BYTES`] bytes of its UTF-8.
+pub fn index_text(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    bytes[..bytes.len().min(VALUE_PREFIX_BYTES)].to_vec()
+}
+
 /// Creates the value index of rows: `tbl_values` holds, per row and top-level column, the
-/// column's scalar value (numbers as numbers, texts as their prefix), indexed by
+/// column's scalar value (numbers as numbers, texts as their byte prefix), indexed by
 /// `(table_id, col, val)`. Triggers on `tbl_rows` keep it in step with every write, so filters
 /// can narrow rows through it ([`super::filter::compile_indexed`]) before checking each candidate
-/// with the exact filter expression. A store created before the index gets it filled here.
+/// with the exact filter expression. A store created before the index, or with an index of an
+/// older [format](VALUE_INDEX_FORMAT), gets it (re)built here.
 fn migrate_values(conn: &Connection) -> rusqlite::Result<()> {
-    let existed: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tbl_values')",
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS tbl_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    )?;
+    let format: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM tbl_meta WHERE key = 'value_index_format'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let complete: bool = conn.query_row(
+        "SELECT count(*) = 5 FROM sqlite_master WHERE name IN ('tbl_values', 'tbl_values_by_value',
+            'tbl_rows_values_insert', 'tbl_rows_values_update', 'tbl_rows_values_delete')",
         [],
         |r| r.get(0),
     )?;
+    if complete && format == Some(VALUE_INDEX_FORMAT) {
+        return Ok(());
+    }
     // `val` has no declared type: no affinity, values keep their storage class.
     conn.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS tbl_values (
+        "DROP TRIGGER IF EXISTS tbl_rows_values_insert;
+        DROP TRIGGER IF EXISTS tbl_rows_values_update;
+        DROP TRIGGER IF EXISTS tbl_rows_values_delete;
+        DROP TABLE IF EXISTS tbl_values;
+        CREATE TABLE tbl_values (
             table_id TEXT NOT NULL,
             col TEXT NOT NULL,
             val,
             row_id INTEGER NOT NULL,
             PRIMARY KEY (table_id, row_id, col)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS tbl_values_by_value ON tbl_values (table_id, col, val);
-        CREATE TRIGGER IF NOT EXISTS tbl_rows_values_insert AFTER INSERT ON tbl_rows BEGIN
+        CREATE INDEX tbl_values_by_value ON tbl_values (table_id, col, val);
+        CREATE TRIGGER tbl_rows_values_insert AFTER INSERT ON tbl_rows BEGIN
             INSERT INTO tbl_values (table_id, col, val, row_id) {new};
         END;
-        CREATE TRIGGER IF NOT EXISTS tbl_rows_values_update AFTER UPDATE OF table_id, id, data ON tbl_rows
+        CREATE TRIGGER tbl_rows_values_update AFTER UPDATE OF table_id, id, data ON tbl_rows
         BEGIN
             DELETE FROM tbl_values WHERE table_id = OLD.table_id AND row_id = OLD.id;
             INSERT INTO tbl_values (table_id, col, val, row_id) {new};
         END;
-        CREATE TRIGGER IF NOT EXISTS tbl_rows_values_delete AFTER DELETE ON tbl_rows BEGIN
+        CREATE TRIGGER tbl_rows_values_delete AFTER DELETE ON tbl_rows BEGIN
             DELETE FROM tbl_values WHERE table_id = OLD.table_id AND row_id = OLD.id;
-        END;",
-        new = value_entries("NEW", "")
-    ))?;
-    if !existed {
-        conn.execute_batch(&format!(
-            "INSERT INTO tbl_values (table_id, col, val, row_id) {}",
-            value_entries("r", "tbl_rows r, ")
-        ))?;
-    }
-    Ok(())
+        END;
+        INSERT INTO tbl_values (table_id, col, val, row_id) {all};
+        INSERT OR REPLACE INTO tbl_meta (key, value) VALUES ('value_index_format', {VALUE_INDEX_FORMAT});",
+        new = value_entries("NEW", ""),
+        all = value_entries("r", "tbl_rows r, "),
+    ))
 }
 
 /// A table as stored.
