@@ -44,6 +44,8 @@ pub struct Config {
     /// The longest one request's storage work may run before it is stopped with
     /// `504 OperationTimeout` (the SQLite progress handler interrupts it).
     pub query_budget: std::time::Duration,
+    /// Connection timeouts and the cap on open connections.
+    pub limits: crate::listener::Limits,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("readers", &self.readers)
             .field("query_budget", &self.query_budget)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -85,6 +88,7 @@ impl Config {
             public_url: None,
             readers: crate::db::DEFAULT_READERS,
             query_budget: crate::db::DEFAULT_QUERY_BUDGET,
+            limits: crate::listener::Limits::default(),
         }
     }
 
@@ -112,6 +116,12 @@ impl Config {
         self
     }
 
+    /// Limit uploads to a file's `uploadUrl` to `bytes`.
+    pub fn max_upload_bytes(mut self, bytes: usize) -> Self {
+        self.max_upload_bytes = bytes;
+        self
+    }
+
     /// Forward unknown actions to this URL.
     pub fn action_url(mut self, url: impl Into<String>) -> Self {
         self.action_url = Some(url.into());
@@ -132,6 +142,25 @@ impl Config {
     /// Run reads on this many connections (at least 1).
     pub fn readers(mut self, readers: usize) -> Self {
         self.readers = readers.max(1);
+        self
+    }
+
+    /// Give a connection this long to send a request head, and close keep-alive connections
+    /// idle for this long.
+    pub fn header_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.limits.header_timeout = timeout;
+        self
+    }
+
+    /// Give a request this long to send its body (`408` past it).
+    pub fn body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.limits.body_timeout = timeout;
+        self
+    }
+
+    /// Keep at most this many connections open; more are answered `503` and closed.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.max(1);
         self
     }
 

@@ -91,7 +91,13 @@ async fn serve(
     let denied = || ApiError::forbidden("The URL is not valid for this file");
     match (*route, method.as_str()) {
         ("upload", "PUT") => {
-            let bytes = read_body(body, headers, state.config.max_upload_bytes).await?;
+            let bytes = read_body(
+                body,
+                headers,
+                state.config.max_upload_bytes,
+                state.config.limits.body_timeout,
+            )
+            .await?;
             let tagged_public =
                 headers.get("x-amz-tagging").and_then(|v| v.to_str().ok()) == Some("public=true");
             blocking(move || {

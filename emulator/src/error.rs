@@ -52,6 +52,7 @@ error_kinds! {
     limit_exceeded => (413, "LimitExceeded"),
     breaking_changes => (400, "BreakingChanges"),
     operation_timeout => (504, "OperationTimeout"),
+    request_timeout => (408, "OperationTimeout"),
 }
 
 impl From<rusqlite::Error> for ApiError {

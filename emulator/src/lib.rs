@@ -26,6 +26,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod listener;
 pub mod query;
 pub mod server;
 pub mod spec;
@@ -126,17 +127,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Emulator> {
         std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.addr))
     })?;
     let addr = listener.local_addr()?;
+    let limits = config.limits;
     let (state, token) = state(config, addr)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = server::router(state);
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "the emulator stopped with an error");
-        }
-    });
+    let task = tokio::spawn(listener::serve(listener, app, limits, stopped));
     Ok(Emulator {
         addr,
         token,

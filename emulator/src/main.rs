@@ -1,6 +1,6 @@
 //! The `botpress-emulator` binary: serves the Botpress Runtime, Files and Tables APIs locally.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use botpress_emulator::{Config, spawn};
 use clap::Parser;
@@ -30,6 +30,9 @@ struct Args {
     /// Largest accepted JSON body, in bytes.
     #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Largest accepted upload to a file's `uploadUrl`, in bytes.
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_UPLOAD_BYTES)]
+    max_upload_bytes: usize,
     /// Reader connections: reads run on them in parallel, writes on one writer.
     #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_READERS)]
     readers: usize,
@@ -37,6 +40,16 @@ struct Args {
     /// stopped with `504 OperationTimeout`.
     #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_QUERY_BUDGET.as_millis() as u64)]
     query_budget_ms: u64,
+    /// Time a connection has to send a request head, in milliseconds; also how long a
+    /// keep-alive connection may stay idle.
+    #[arg(long, default_value_t = botpress_emulator::listener::DEFAULT_HEADER_TIMEOUT.as_millis() as u64)]
+    header_timeout_ms: u64,
+    /// Time a request has to send its body, in milliseconds (`408` past it).
+    #[arg(long, default_value_t = botpress_emulator::listener::DEFAULT_BODY_TIMEOUT.as_millis() as u64)]
+    body_timeout_ms: u64,
+    /// Connections open at once; more are answered `503` and closed.
+    #[arg(long, default_value_t = botpress_emulator::listener::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
 }
 
 #[tokio::main]
@@ -61,8 +74,12 @@ async fn run(args: Args) -> std::io::Result<()> {
     let mut config = Config::new()
         .port(args.port)
         .max_body_bytes(args.max_body_bytes)
+        .max_upload_bytes(args.max_upload_bytes)
         .readers(args.readers)
-        .query_budget(std::time::Duration::from_millis(args.query_budget_ms));
+        .query_budget(Duration::from_millis(args.query_budget_ms))
+        .header_timeout(Duration::from_millis(args.header_timeout_ms))
+        .body_timeout(Duration::from_millis(args.body_timeout_ms))
+        .max_connections(args.max_connections);
     if let Some(db) = &args.db {
         config = config.db(db);
     }

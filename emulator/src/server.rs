@@ -41,12 +41,20 @@ impl IntoResponse for ApiError {
             "type": self.error_type,
             "message": self.message,
         });
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may never come: the connection is not reused.
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }
 
@@ -87,8 +95,14 @@ async fn handle(
     response
 }
 
-/// Reads a body up to `limit` bytes; larger → `413 PayloadTooLarge`.
-pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+/// Reads a body up to `limit` bytes within `timeout`: larger is `413 PayloadTooLarge`, slower
+/// (a body shorter than its `Content-Length`, a stalled sender) is `408 RequestTimeout`.
+pub async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::payload_too_large(format!(
             "The request body exceeds the limit of {limit} bytes"
@@ -101,9 +115,13 @@ pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(read) => read.map_err(|_| too_large()),
+        Err(_) => Err(ApiError::request_timeout(format!(
+            "The request body did not arrive within {} ms (--body-timeout-ms)",
+            timeout.as_millis()
+        ))),
+    }
 }
 
 /// Runs blocking storage work off the async workers, so that a long query holds one
@@ -160,7 +178,13 @@ async fn serve_api(
     let query = query::parse(op, &query::pairs(uri.query().unwrap_or(""))?)?;
     let body = match &op.body {
         Some(validator) => {
-            let bytes = read_body(body, headers, state.config.max_body_bytes).await?;
+            let bytes = read_body(
+                body,
+                headers,
+                state.config.max_body_bytes,
+                state.config.limits.body_timeout,
+            )
+            .await?;
             let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
                 json!({})
             } else {
@@ -174,7 +198,13 @@ async fn serve_api(
             value
         }
         None => {
-            read_body(body, headers, state.config.max_body_bytes).await?;
+            read_body(
+                body,
+                headers,
+                state.config.max_body_bytes,
+                state.config.limits.body_timeout,
+            )
+            .await?;
             Value::Null
         }
     };

@@ -728,3 +728,152 @@ async fn reads_of_one_bot_do_not_wait_behind_another_bots_long_query() {
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(done.body["rows"], json!([]));
 }
+
+/// Raw sockets against the connection limits: every way of holding a connection open without
+/// finishing a request ends with the connection closed (or a `408`) within its timeout, and a
+/// connection over the cap gets a `503` instead of waiting.
+mod connections {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    async fn limited(max_connections: usize) -> Api {
+        Api::start(
+            Config::new()
+                .header_timeout(Duration::from_millis(400))
+                .body_timeout(Duration::from_millis(400))
+                .max_connections(max_connections),
+        )
+        .await
+    }
+
+    /// Reads until the server closes the connection; what it sent.
+    async fn until_closed(stream: &mut TcpStream) -> String {
+        let mut out = Vec::new();
+        let read = bounded("the server closing the connection", async {
+            loop {
+                let mut buf = [0u8; 4096];
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => out.extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        read.await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn head(path: &str) -> String {
+        format!(
+            "GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\nx-bot-id: {BOT}\r\n\r\n",
+            common::TOKEN
+        )
+    }
+
+    #[tokio::test]
+    async fn silent_slow_and_incomplete_heads_are_closed() {
+        let api = limited(64).await;
+        let addr = api.emulator.addr();
+        // Silent: connected, nothing sent.
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        assert_eq!(until_closed(&mut silent).await, "");
+        // Incomplete: half a head, then nothing.
+        let mut partial = TcpStream::connect(addr).await.unwrap();
+        partial
+            .write_all(b"GET /v1/chat/users HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+        let answer = until_closed(&mut partial).await;
+        assert!(!answer.contains("200 OK"), "{answer}");
+        // Slow: one header line every 150 ms, 20 lines: the head is never done in time.
+        let mut slow = TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET /v1/chat/users HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        let mut closed_early = false;
+        for i in 0..20 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            if slow
+                .write_all(format!("x-h{i}: v\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                closed_early = true;
+                break;
+            }
+        }
+        let answer = until_closed(&mut slow).await;
+        assert!(closed_early || !answer.contains("200 OK"), "{answer}");
+        // Still serving.
+        api.ok("GET", "/v1/chat/users", None, 200).await;
+    }
+
+    #[tokio::test]
+    async fn idle_keep_alive_connections_are_closed() {
+        let api = limited(64).await;
+        let mut conn = TcpStream::connect(api.emulator.addr()).await.unwrap();
+        conn.write_all(head("/v1/chat/users").as_bytes())
+            .await
+            .unwrap();
+        // The answer, then the connection stays idle until the server closes it.
+        let answer = until_closed(&mut conn).await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.contains("\"users\":[]"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn a_body_shorter_than_its_length_is_a_408() {
+        let api = limited(64).await;
+        let mut conn = TcpStream::connect(api.emulator.addr()).await.unwrap();
+        let request = format!(
+            "POST /v1/chat/users HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
+             x-bot-id: {BOT}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n\
+             {{\"tags\": {{",
+            common::TOKEN
+        );
+        conn.write_all(request.as_bytes()).await.unwrap();
+        let answer = until_closed(&mut conn).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("\"type\":\"OperationTimeout\""), "{answer}");
+        assert!(answer.contains("--body-timeout-ms"), "{answer}");
+        let users = api.ok("GET", "/v1/chat/users", None, 200).await;
+        assert_eq!(users["users"], json!([]), "nothing was created");
+    }
+
+    #[tokio::test]
+    async fn connections_over_the_cap_get_a_503_and_accepting_goes_on() {
+        let api = Api::start(
+            Config::new()
+                .header_timeout(Duration::from_secs(30))
+                .max_connections(8),
+        )
+        .await;
+        let addr = api.emulator.addr();
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            held.push(TcpStream::connect(addr).await.unwrap());
+        }
+        // Let the server accept them all.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for _ in 0..3 {
+            let mut extra = TcpStream::connect(addr).await.unwrap();
+            let answer = until_closed(&mut extra).await;
+            assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+            assert!(answer.contains("retry-after: 1"), "{answer}");
+            assert!(answer.contains("--max-connections"), "{answer}");
+        }
+        drop(held);
+        // Freed slots serve again (the server notices the closed sockets at once).
+        let answer = bounded("a request after the held connections closed", async {
+            loop {
+                let a = api.call("GET", "/v1/chat/users", None).await;
+                if a.status != 503 {
+                    break a;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+}

@@ -181,3 +181,27 @@ async fn a_bad_database_fails_the_start_with_a_human_message() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The README's table of limits and timeouts names every flag of the binary.
+#[test]
+fn every_flag_of_the_binary_is_in_the_readme() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_botpress-emulator"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let readme = include_str!("../README.md");
+    let flags: Vec<&str> = help
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| !["--help", "--version"].contains(w))
+        .collect();
+    assert!(flags.len() >= 12, "{flags:?}");
+    for flag in flags {
+        assert!(
+            readme.contains(&format!("`{flag}")),
+            "README does not document {flag}"
+        );
+    }
+}
