@@ -362,3 +362,323 @@ async fn acknowledged_writes_survive_kill_9() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
+
+/// What one round of mixed writes acknowledged, by kind.
+#[derive(Debug, Default)]
+struct MixedAcks {
+    /// `(client, seq)` → message id.
+    messages: BTreeMap<(usize, usize), String>,
+    /// conversation id → the highest `n` acknowledged for its state.
+    states: BTreeMap<String, u64>,
+    /// file key → the content of its last acknowledged upload.
+    files: BTreeMap<String, String>,
+    /// workflow ids.
+    workflows: Vec<String>,
+    /// `(client, seq)` → row id.
+    rows: BTreeMap<(usize, usize), i64>,
+    unacknowledged: usize,
+}
+
+/// A JSON call to the emulator; the body of a 2xx answer, `None` for anything else.
+async fn call(
+    http: &reqwest::Client,
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Option<serde_json::Value> {
+    let mut request = http
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .header("x-bot-id", BOT);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.ok()?;
+    if !answer.status().is_success() {
+        return None;
+    }
+    answer.json().await.ok()
+}
+
+/// One client of the mixed load: in its own conversation it writes messages, its state, a
+/// file (upsert then upload), workflows and table rows, in turn, until stopped.
+async fn mixed_worker(base: String, id: usize, round: usize, progress: Arc<Progress>) -> MixedAcks {
+    use reqwest::Method;
+    let http = reqwest::Client::new();
+    let mut acks = MixedAcks::default();
+    let Some(c) = call(
+        &http,
+        &base,
+        Method::POST,
+        "/v1/chat/conversations",
+        Some(json!({"channel": "mixed", "tags": {"w": id.to_string(), "r": round.to_string()}})),
+    )
+    .await
+    else {
+        acks.unacknowledged += 1;
+        return acks;
+    };
+    let conversation = c["conversation"]["id"].as_str().unwrap().to_string();
+    let user = call(
+        &http,
+        &base,
+        Method::POST,
+        "/v1/chat/users",
+        Some(json!({"tags": {}})),
+    )
+    .await
+    .map(|u| u["user"]["id"].as_str().unwrap().to_string());
+    let Some(user) = user else {
+        acks.unacknowledged += 1;
+        return acks;
+    };
+    for seq in 0..MAX_OPS_PER_CLIENT {
+        if progress.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let n = round * MAX_OPS_PER_CLIENT + seq;
+        let acked = match seq % 5 {
+            0 => call(
+                &http,
+                &base,
+                Method::POST,
+                "/v1/chat/messages",
+                Some(
+                    json!({"conversationId": conversation, "userId": user, "type": "text",
+                            "payload": {"text": n.to_string()}, "tags": {}}),
+                ),
+            )
+            .await
+            .map(|m| {
+                let id_ = m["message"]["id"].as_str().unwrap().to_string();
+                acks.messages.insert((id, n), id_);
+            }),
+            1 => call(
+                &http,
+                &base,
+                Method::POST,
+                &format!("/v1/chat/states/conversation/{conversation}/progress"),
+                Some(json!({"payload": {"n": n}})),
+            )
+            .await
+            .map(|_| {
+                acks.states.insert(conversation.clone(), n as u64);
+            }),
+            2 => {
+                let key = format!("mixed/{id}.txt");
+                let content = format!("content {n}");
+                let up = call(
+                    &http,
+                    &base,
+                    Method::PUT,
+                    "/v1/files",
+                    Some(json!({"key": key, "size": content.len()})),
+                )
+                .await;
+                match up {
+                    Some(up) => {
+                        let url = up["file"]["uploadUrl"].as_str().unwrap().to_string();
+                        let put = http.put(url).body(content.clone()).send().await;
+                        match put {
+                            Ok(r) if r.status().is_success() => {
+                                acks.files.insert(key, content);
+                                Some(())
+                            }
+                            _ => None,
+                        }
+                    }
+                    None => None,
+                }
+            }
+            3 => call(
+                &http,
+                &base,
+                Method::POST,
+                "/v1/chat/workflows",
+                Some(
+                    json!({"name": "mixed", "status": "pending", "conversationId": conversation,
+                            "input": {}, "tags": {"n": n.to_string()}}),
+                ),
+            )
+            .await
+            .map(|w| {
+                acks.workflows
+                    .push(w["workflow"]["id"].as_str().unwrap().to_string())
+            }),
+            _ => call(
+                &http,
+                &base,
+                Method::POST,
+                &format!("/v1/tables/{TABLE}/rows"),
+                Some(json!({"rows": [{"w": id, "n": n}]})),
+            )
+            .await
+            .map(|r| {
+                acks.rows
+                    .insert((id, n), r["rows"][0]["id"].as_i64().unwrap());
+            }),
+        };
+        match acked {
+            Some(()) => {
+                progress.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            None => acks.unacknowledged += 1,
+        }
+    }
+    acks
+}
+
+/// Checks that every acknowledged write of the mixed load is stored: messages by id, the
+/// state at least at its last acknowledged value, each file's last acknowledged content (or
+/// a later upload in flight at the kill), workflows by id, rows by id.
+async fn verify_mixed(base: &str, acks: &MixedAcks) {
+    use reqwest::Method;
+    let http = reqwest::Client::new();
+    for ((_, n), id) in &acks.messages {
+        let m = call(
+            &http,
+            base,
+            Method::GET,
+            &format!("/v1/chat/messages/{id}"),
+            None,
+        )
+        .await
+        .unwrap_or_else(|| panic!("message {id} lost"));
+        assert_eq!(m["message"]["payload"]["text"], n.to_string());
+    }
+    for (conversation, n) in &acks.states {
+        let s = call(
+            &http,
+            base,
+            Method::GET,
+            &format!("/v1/chat/states/conversation/{conversation}/progress"),
+            None,
+        )
+        .await
+        .unwrap_or_else(|| panic!("state of {conversation} lost"));
+        let stored = s["state"]["payload"]["n"].as_u64().unwrap();
+        assert!(
+            stored >= *n,
+            "state of {conversation}: {stored} < acknowledged {n}"
+        );
+    }
+    for (key, content) in &acks.files {
+        let f = call(
+            &http,
+            base,
+            Method::GET,
+            &format!("/v1/files/{}", key.replace('/', "%2F")),
+            None,
+        )
+        .await
+        .unwrap_or_else(|| panic!("file {key} lost"));
+        let url = f["file"]["url"].as_str().unwrap();
+        let got = http.get(url).send().await.unwrap();
+        if f["file"]["status"] == "upload_pending" {
+            // A later upsert was acknowledged or in flight at the kill: it reset the content.
+            continue;
+        }
+        let text = got.text().await.unwrap();
+        let n = |s: &str| s.trim_start_matches("content ").parse::<u64>().unwrap();
+        assert!(
+            n(&text) >= n(content),
+            "file {key}: {text} older than acknowledged {content}"
+        );
+    }
+    for id in &acks.workflows {
+        call(
+            &http,
+            base,
+            Method::GET,
+            &format!("/v1/chat/workflows/{id}"),
+            None,
+        )
+        .await
+        .unwrap_or_else(|| panic!("workflow {id} lost"));
+    }
+    for ((w, n), id) in &acks.rows {
+        let r = call(
+            &http,
+            base,
+            Method::GET,
+            &format!("/v1/tables/{TABLE}/row?id={id}"),
+            None,
+        )
+        .await
+        .unwrap_or_else(|| panic!("row {id} lost"));
+        assert_eq!(
+            (r["row"]["w"].as_u64(), r["row"]["n"].as_u64()),
+            (Some(*w as u64), Some(*n as u64))
+        );
+    }
+}
+
+/// Several rounds of every kind of write (messages, states, files, workflows, rows) with the
+/// binary killed by SIGKILL in the middle of each: after every restart, every write any round
+/// acknowledged is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_acknowledged_write_survives_repeated_kill_9() {
+    let db = temp_db("kill-mixed");
+    let mut all: Vec<MixedAcks> = Vec::new();
+    for round in 0..3 {
+        let (mut child, url) = start_binary(&db);
+        if round == 0 {
+            create_table(&url).await;
+        }
+        for acks in &all {
+            verify_mixed(&url, acks).await;
+        }
+        let progress = Arc::new(Progress::default());
+        let mut set = tokio::task::JoinSet::new();
+        for id in 0..16 {
+            set.spawn(mixed_worker(url.clone(), id, round, progress.clone()));
+        }
+        for _ in 0..24_000 {
+            if progress.acked.load(Ordering::Relaxed) >= 16 * 10 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(soak() / 3).await;
+        child.kill().expect("SIGKILL");
+        let status = child.wait().expect("reaped");
+        assert!(!status.success(), "killed, not exited: {status:?}");
+        progress.stop.store(true, Ordering::Relaxed);
+        let mut round_acks = MixedAcks::default();
+        while let Some(acks) = set.join_next().await {
+            let acks = acks.expect("worker panicked");
+            round_acks.messages.extend(acks.messages);
+            round_acks.states.extend(acks.states);
+            round_acks.files.extend(acks.files);
+            round_acks.workflows.extend(acks.workflows);
+            round_acks.rows.extend(acks.rows);
+            round_acks.unacknowledged += acks.unacknowledged;
+        }
+        assert!(
+            !round_acks.messages.is_empty()
+                && !round_acks.states.is_empty()
+                && !round_acks.files.is_empty()
+                && !round_acks.workflows.is_empty()
+                && !round_acks.rows.is_empty(),
+            "round {round}: every kind was written before the kill"
+        );
+        println!(
+            "kill round {round}: {} messages, {} states, {} files, {} workflows, {} rows acknowledged, {} unknown",
+            round_acks.messages.len(),
+            round_acks.states.len(),
+            round_acks.files.len(),
+            round_acks.workflows.len(),
+            round_acks.rows.len(),
+            round_acks.unacknowledged
+        );
+        all.push(round_acks);
+    }
+    let (mut child, url) = start_binary(&db);
+    for acks in &all {
+        verify_mixed(&url, acks).await;
+    }
+    child.kill().expect("stop");
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
