@@ -369,6 +369,7 @@ fn check_sound(conn: &Connection) -> Result<(), String> {
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     migrate_counts(conn)?;
     conn.execute_batch(SCHEMA)?;
+    migrate_tags(conn)?;
     migrate_upload_secrets(conn)?;
     crate::api::states::migrate_keys(conn)?;
     crate::tables::migrate(conn)
@@ -415,6 +416,65 @@ fn migrate_counts(conn: &Connection) -> rusqlite::Result<()> {
              SELECT bot_id, kind, parent, count(*) FROM docs WHERE parent IS NOT NULL
              GROUP BY bot_id, kind, parent;",
         )?;
+    }
+    Ok(())
+}
+
+/// The `doc_tags` entries of the document `d` (`NEW`, or the alias of `docs` joined by
+/// `from`): one per string tag, key and value as the bytes of their UTF-8 (BLOBs compare
+/// byte for byte, as the filters do).
+fn tag_entries(d: &str, from: &str) -> String {
+    format!(
+        "SELECT {d}.bot_id, {d}.kind, CAST(t.key AS BLOB), CAST(t.atom AS BLOB), {d}.seq
+         FROM {from}json_each({d}.data, '$.tags') t
+         WHERE t.type = 'text' AND json_type({d}.data, '$.tags') = 'object'"
+    )
+}
+
+/// Creates the tag index: `doc_tags` holds every document's string tags, by
+/// `(bot_id, kind, key, value)`, kept by triggers on `docs`, so that tag filters and
+/// get-or-create lookups read the documents with a tag instead of every document of the kind
+/// (`crate::pages`). Indexes on the timestamps (`createdAt`, `updatedAt`) let pages be read in
+/// order. A store from before gets them filled here.
+fn migrate_tags(conn: &Connection) -> rusqlite::Result<()> {
+    let existed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_tags')",
+        [],
+        |r| r.get(0),
+    )?;
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS doc_tags (
+            bot_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key BLOB NOT NULL,
+            value BLOB NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (bot_id, kind, key, value, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS doc_tags_by_doc ON doc_tags (seq);
+        CREATE TRIGGER IF NOT EXISTS docs_tags_insert AFTER INSERT ON docs BEGIN
+            INSERT OR IGNORE INTO doc_tags {new};
+        END;
+        CREATE TRIGGER IF NOT EXISTS docs_tags_update AFTER UPDATE OF data ON docs BEGIN
+            DELETE FROM doc_tags WHERE seq = OLD.seq;
+            INSERT OR IGNORE INTO doc_tags {new};
+        END;
+        CREATE TRIGGER IF NOT EXISTS docs_tags_delete AFTER DELETE ON docs BEGIN
+            DELETE FROM doc_tags WHERE seq = OLD.seq;
+        END;
+        CREATE INDEX IF NOT EXISTS docs_by_created
+            ON docs (bot_id, kind, json_extract(data, '$.createdAt'), seq);
+        CREATE INDEX IF NOT EXISTS docs_by_updated
+            ON docs (bot_id, kind, json_extract(data, '$.updatedAt'), seq);
+        CREATE INDEX IF NOT EXISTS docs_children_by_created
+            ON docs (bot_id, kind, parent, json_extract(data, '$.createdAt'), seq);",
+        new = tag_entries("NEW", ""),
+    ))?;
+    if !existed {
+        conn.execute_batch(&format!(
+            "INSERT OR IGNORE INTO doc_tags {}",
+            tag_entries("d", "docs d, ")
+        ))?;
     }
     Ok(())
 }

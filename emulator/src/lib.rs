@@ -27,6 +27,7 @@ pub mod db;
 pub mod error;
 pub mod ids;
 pub mod listener;
+pub mod pages;
 pub mod query;
 pub mod server;
 pub mod spec;

@@ -341,8 +341,35 @@ async fn numbers_past_their_range_are_clear_errors_or_empty_pages() {
         ("workflows", "/v1/chat/workflows?".to_string()),
         ("files", "/v1/files?".to_string()),
     ];
-    for (key, base) in &lists {
-        for token in ["page:18446744073709551615", "page:9223372036854775807"] {
+    // Keyset tokens (`after:<seq>:<sort value>`) at the ends of their range: past the end is an
+    // empty last page; a sequence that is no i64, or an offset token, is refused.
+    let keyset_ends = ["after:-9223372036854775808:%22%22", "after:-1:%22%22"];
+    let keyset_refused = [
+        "after:18446744073709551616:%22%22",
+        "after:9223372036854775808:%22%22",
+        "after:1:null",
+        "page:1",
+    ];
+    // Offset tokens of the lists sorted in memory (files by key).
+    let offset_ends = ["page:18446744073709551615", "page:9223372036854775807"];
+    let offset_refused = [
+        "page:18446744073709551616",
+        "page:-1",
+        "page:1e3",
+        "after:1:%22%22",
+    ];
+    let mut lists: Vec<(&str, String, &[&str], &[&str])> = lists
+        .iter()
+        .map(|(k, b)| (*k, b.clone(), &keyset_ends[..], &keyset_refused[..]))
+        .collect();
+    lists.push((
+        "files",
+        "/v1/files?sortField=key&".to_string(),
+        &offset_ends,
+        &offset_refused,
+    ));
+    for (key, base, ends, refused) in &lists {
+        for token in *ends {
             let page = api
                 .ok(
                     "GET",
@@ -354,7 +381,7 @@ async fn numbers_past_their_range_are_clear_errors_or_empty_pages() {
             assert_eq!(page[*key], json!([]), "{key} {token}: {page}");
             assert_eq!(page["meta"], json!({}), "{key} {token}: {page}");
         }
-        for token in ["page:18446744073709551616", "page:-1", "page:1e3"] {
+        for token in *refused {
             assert_error(
                 &api.call("GET", &format!("{base}nextToken={token}"), None)
                     .await,

@@ -721,3 +721,158 @@ async fn tag_values_analytics_and_participants() {
         .await;
     assert_error(&gone, 404, "ResourceNotFound", "Participant");
 }
+
+/// Keyset pages against a reference: random users (random tags, some updated, some deleted
+/// while paging), listed with random page sizes, orders and tag filters; the concatenated pages
+/// are exactly the reference's sorted, filtered list (no document skipped or repeated, deleted
+/// ones gone), and getOrCreateUser finds what a scan of the reference finds.
+#[tokio::test]
+async fn keyset_pages_and_tag_lookups_match_a_reference() {
+    use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
+    let api = Api::start(Config::new()).await;
+    let mut rng = StdRng::seed_from_u64(13);
+    let values = ["a", "b", "c", "a\u{0}", "é"];
+    // (id, tags, createdAt, updatedAt, creation index)
+    let mut users: Vec<(String, Value, String, String, usize)> = Vec::new();
+    for i in 0..120 {
+        let mut tags = serde_json::Map::new();
+        for key in ["k1", "k2"] {
+            if rng.random_bool(0.7) {
+                tags.insert(key.into(), json!(values.choose(&mut rng).unwrap()));
+            }
+        }
+        let u = api
+            .ok("POST", "/v1/chat/users", Some(json!({"tags": tags})), 201)
+            .await;
+        let u = &u["user"];
+        users.push((
+            u["id"].as_str().unwrap().into(),
+            u["tags"].clone(),
+            u["createdAt"].as_str().unwrap().into(),
+            u["updatedAt"].as_str().unwrap().into(),
+            i,
+        ));
+    }
+    for _ in 0..30 {
+        let i = rng.random_range(0..users.len());
+        let u = api
+            .ok(
+                "PUT",
+                &format!("/v1/chat/users/{}", users[i].0),
+                Some(json!({"name": "updated"})),
+                200,
+            )
+            .await;
+        users[i].3 = u["user"]["updatedAt"].as_str().unwrap().into();
+    }
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    for round in 0..40 {
+        let field = *["createdAt", "updatedAt"].choose(&mut rng).unwrap();
+        let descending = rng.random_bool(0.5);
+        let mut filter: Vec<(&str, &str)> = Vec::new();
+        for k in ["k1", "k2"] {
+            if rng.random_bool(0.4) {
+                filter.push((k, values.choose(&mut rng).unwrap()));
+            }
+        }
+        let size = rng.random_range(1..=25);
+        let mut query = format!(
+            "sortField={field}&sortDirection={}&pageSize={size}",
+            if descending { "desc" } else { "asc" }
+        );
+        for (k, v) in &filter {
+            query.push_str(&format!("&tags.{k}={}", encode(v)));
+        }
+        let mut listed: Vec<String> = Vec::new();
+        let mut token: Option<String> = None;
+        let mut deleted: Vec<String> = Vec::new();
+        for page in 0..200 {
+            let url = match &token {
+                Some(t) => format!("/v1/chat/users?{query}&nextToken={}", encode(t)),
+                None => format!("/v1/chat/users?{query}"),
+            };
+            let answer = api.ok("GET", &url, None, 200).await;
+            let items = answer["users"].as_array().unwrap();
+            assert!(
+                items.len() <= size,
+                "round {round}: page of {}",
+                items.len()
+            );
+            listed.extend(items.iter().map(|u| u["id"].as_str().unwrap().to_string()));
+            // Now and then, delete a user not yet listed, between two pages.
+            if page % 2 == 0 && round % 4 == 0 && users.len() > 20 {
+                let i = rng.random_range(0..users.len());
+                if !listed.contains(&users[i].0) {
+                    let gone = users.remove(i);
+                    api.ok("DELETE", &format!("/v1/chat/users/{}", gone.0), None, 200)
+                        .await;
+                    deleted.push(gone.0);
+                }
+            }
+            match answer["meta"]["nextToken"].as_str() {
+                Some(t) => token = Some(t.to_string()),
+                None => break,
+            }
+        }
+        let mut expected: Vec<&(String, Value, String, String, usize)> = users
+            .iter()
+            .filter(|u| filter.iter().all(|(k, v)| u.1[*k] == *v))
+            .collect();
+        expected.sort_by(|a, b| {
+            let (x, y) = if field == "createdAt" {
+                (&a.2, &b.2)
+            } else {
+                (&a.3, &b.3)
+            };
+            x.cmp(y).then(a.4.cmp(&b.4))
+        });
+        if descending {
+            expected.reverse();
+        }
+        let expected: Vec<String> = expected.into_iter().map(|u| u.0.clone()).collect();
+        assert_eq!(
+            listed, expected,
+            "round {round}: {query} (deleted {deleted:?})"
+        );
+    }
+    // getOrCreateUser finds the oldest user whose tags match, through the tag index.
+    for _ in 0..20 {
+        let mut tags = serde_json::Map::new();
+        for k in ["k1", "k2"] {
+            if rng.random_bool(0.7) {
+                tags.insert(k.to_string(), json!(values.choose(&mut rng).unwrap()));
+            }
+        }
+        let expected = users
+            .iter()
+            .filter(|u| tags.iter().all(|(k, v)| u.1.get(k) == Some(v)))
+            .min_by_key(|u| u.4)
+            .map(|u| u.0.clone());
+        let got = api
+            .ok(
+                "POST",
+                "/v1/chat/users/get-or-create",
+                Some(json!({"tags": tags})),
+                200,
+            )
+            .await;
+        let id = got["user"]["id"].as_str().unwrap().to_string();
+        match expected {
+            Some(e) => {
+                assert_eq!(id, e, "tags {tags:?}");
+                assert_eq!(got["meta"]["created"], false);
+            }
+            None => {
+                assert_eq!(got["meta"]["created"], true, "tags {tags:?}");
+                users.push((id, json!(tags), String::new(), String::new(), usize::MAX));
+            }
+        }
+    }
+}

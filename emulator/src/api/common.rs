@@ -5,7 +5,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::{db::Docs, error::ApiError, query};
+use crate::{
+    db::Docs,
+    error::ApiError,
+    pages::{self, Order, Selection, SortField},
+    query,
+};
 
 use super::Req;
 
@@ -60,6 +65,60 @@ pub fn discriminator_matches(
     }
 }
 
+/// The tags the get-or-create rule compares by value (all given ones, or only the
+/// discriminators): the candidates a tag index lookup can narrow to. Tags given empty must be
+/// absent on the match; [`discriminator_matches`] checks those.
+pub fn discriminating_tags<'a>(
+    given: &'a BTreeMap<String, String>,
+    discriminate_by: &'a [String],
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    given
+        .iter()
+        .filter(move |(k, _)| discriminate_by.is_empty() || discriminate_by.contains(k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The oldest document of `kind` (under `parent`) that the get-or-create rule matches for
+/// `tags` and `discriminate_by`, and that `also` accepts; looked up through the tag index.
+pub fn find_existing(
+    docs: &Docs<'_>,
+    kind: &str,
+    parent: Option<&str>,
+    tags: &BTreeMap<String, String>,
+    discriminate_by: &[String],
+    mut also: impl FnMut(&Value) -> Result<bool, ApiError>,
+) -> Result<Option<Value>, ApiError> {
+    let selection = Selection::of(kind)
+        .under(parent)
+        .with_tags(discriminating_tags(tags, discriminate_by));
+    pages::first(docs, &selection, |doc| {
+        Ok(discriminator_matches(&doc["tags"], tags, discriminate_by) && also(doc)?)
+    })
+}
+
+/// The page order a list query asks for with `sortField` (default `createdAt`) and
+/// `sortDirection` (default `desc`), when the field is a timestamp.
+pub fn order_from_query(req: &Req) -> Option<Order> {
+    Some(Order {
+        field: SortField::parse(req.query_str("sortField").unwrap_or("createdAt"))?,
+        descending: req.query_str("sortDirection").unwrap_or("desc") == "desc",
+    })
+}
+
+/// `{<key>: page, meta: {nextToken?}}`: a keyset page of the selected documents in `order`
+/// ([`pages::page`]), `keep` filtering and shaping each.
+pub fn paged(
+    key: &str,
+    docs: &Docs<'_>,
+    selection: &Selection<'_>,
+    order: Order,
+    req: &Req,
+    keep: impl FnMut(Value) -> Result<Option<Value>, ApiError>,
+) -> Result<Value, ApiError> {
+    let (items, next) = pages::page(docs, selection, order, &req.query, keep)?;
+    Ok(json!({ key: items, "meta": query::list_meta(next) }))
+}
+
 /// Sorts by a string field (ISO timestamps sort as text). `items` come in creation order;
 /// ties keep it (ascending) or reverse it (descending), so that most recent comes first even
 /// within one millisecond.
@@ -98,14 +157,6 @@ pub fn in_date_range(item: &Value, field: &str, req: &Req) -> Result<bool, ApiEr
 pub fn list_response(key: &str, items: Vec<Value>, req: &Req) -> Result<Value, ApiError> {
     let (page, next) = query::page(items, &req.query, "pageSize")?;
     Ok(json!({ key: page, "meta": query::list_meta(next) }))
-}
-
-/// The list order most lists share: `sortField` (default `createdAt`) and `sortDirection`
-/// (default `desc`, most recent first).
-pub fn sort_from_query(items: &mut [Value], req: &Req) {
-    let field = req.query_str("sortField").unwrap_or("createdAt");
-    let descending = req.query_str("sortDirection").unwrap_or("desc") == "desc";
-    sort_by_field(items, field, descending);
 }
 
 #[cfg(test)]

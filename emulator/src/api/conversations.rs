@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{
     Req,
     common::{
-        discriminator_matches, get_or_404, in_date_range, list_response, merge_map, sort_from_query,
+        find_existing, get_or_404, in_date_range, list_response, merge_map, order_from_query, paged,
     },
     string_map, users,
 };
@@ -14,7 +14,8 @@ use crate::{
     db::Docs,
     error::ApiError,
     ids,
-    query::{self, tags_match},
+    pages::{Order, Selection},
+    query::tags_match,
 };
 
 /// Storage kind of conversations.
@@ -96,43 +97,42 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         .unwrap_or_default();
     let min = req.query.get("minMessageCount").and_then(Value::as_i64);
     let max = req.query.get("maxMessageCount").and_then(Value::as_i64);
-    let mut out = Vec::new();
-    for doc in docs.list(KIND)? {
-        let id = doc["id"].as_str().unwrap_or_default().to_string();
-        let fits = tags_match(&doc["tags"], req.query.get("tags"))
-            && req.query_str("channel").is_none_or(|c| doc["channel"] == c)
-            && req
-                .query_str("integrationName")
-                .is_none_or(|i| doc["integration"] == i)
-            && in_date_range(&doc, "createdAt", req)?;
-        if !fits {
-            continue;
-        }
-        let mut joined = true;
-        for user in &participants {
-            joined &= docs
-                .get(PARTICIPANT, &participant_key(&id, user))?
-                .is_some();
-        }
-        if !joined {
-            continue;
-        }
-        if min.is_some() || max.is_some() {
-            let count = docs.count_children(super::messages::KIND, &id)?;
-            if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
-                continue;
+    let tags = req.query.get("tags");
+    let order = order_from_query(req).unwrap_or(Order::NEWEST_FIRST);
+    paged(
+        "conversations",
+        docs,
+        &Selection::of(KIND).tagged(tags),
+        order,
+        req,
+        |doc| {
+            let id = doc["id"].as_str().unwrap_or_default().to_string();
+            let fits = tags_match(&doc["tags"], tags)
+                && req.query_str("channel").is_none_or(|c| doc["channel"] == c)
+                && req
+                    .query_str("integrationName")
+                    .is_none_or(|i| doc["integration"] == i)
+                && in_date_range(&doc, "createdAt", req)?;
+            if !fits {
+                return Ok(None);
             }
-        }
-        out.push(doc);
-    }
-    sort_from_query(&mut out, req);
-    // Message counts only for the page answered.
-    let (page, next) = query::page(out, &req.query, "pageSize")?;
-    let page = page
-        .into_iter()
-        .map(|doc| output(docs, doc))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({ "conversations": page, "meta": query::list_meta(next) }))
+            for user in &participants {
+                if docs
+                    .get(PARTICIPANT, &participant_key(&id, user))?
+                    .is_none()
+                {
+                    return Ok(None);
+                }
+            }
+            if min.is_some() || max.is_some() {
+                let count = docs.count_children(super::messages::KIND, &id)?;
+                if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
+                    return Ok(None);
+                }
+            }
+            output(docs, doc).map(Some)
+        },
+    )
 }
 
 /// `updateConversation`: tags merge (empty values unset), properties likewise.
@@ -172,11 +172,9 @@ pub fn get_or_insert(
     properties: &std::collections::BTreeMap<String, String>,
 ) -> Result<(Value, bool), ApiError> {
     let integration = integration(req, integration_name);
-    let existing = docs.list(KIND)?.into_iter().find(|c| {
-        c["channel"] == channel
-            && c["integration"] == integration.as_str()
-            && discriminator_matches(&c["tags"], tags, discriminate_by)
-    });
+    let existing = find_existing(docs, KIND, None, tags, discriminate_by, |c| {
+        Ok(c["channel"] == channel && c["integration"] == integration.as_str())
+    })?;
     match existing {
         Some(doc) => Ok((doc, false)),
         None => Ok((

@@ -7,9 +7,14 @@ use serde_json::{Value, json};
 
 use super::{
     Req,
-    common::{get_or_404, list_response, require, sort_by_field},
+    common::{get_or_404, paged, require},
 };
-use crate::{db::Docs, error::ApiError, ids};
+use crate::{
+    db::Docs,
+    error::ApiError,
+    ids,
+    pages::{Order, Selection},
+};
 
 /// Storage kind of events.
 pub const KIND: &str = "event";
@@ -125,18 +130,13 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         ("workflowId", WORKFLOW),
         ("status", "status"),
     ];
-    let mut out: Vec<Value> = docs
-        .list(KIND)?
-        .into_iter()
-        .filter(|e| {
-            filters
-                .iter()
-                .all(|(q, field)| req.query_str(q).is_none_or(|v| e[*field] == v))
-        })
-        .map(output)
-        .collect();
-    sort_by_field(&mut out, "createdAt", true);
-    list_response("events", out, req)
+    let selection = Selection::of(KIND);
+    paged("events", docs, &selection, Order::NEWEST_FIRST, req, |e| {
+        let fits = filters
+            .iter()
+            .all(|(q, field)| req.query_str(q).is_none_or(|v| e[*field] == v));
+        Ok(fits.then(|| output(e)))
+    })
 }
 
 /// `cancelScheduledEvent`: only a `scheduled` event can be cancelled.

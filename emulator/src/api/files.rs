@@ -8,12 +8,17 @@ use botpress::types;
 use chrono::{Duration, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Req, common::list_response, passages, string_map};
+use super::{
+    Req,
+    common::{list_response, order_from_query, paged},
+    passages, string_map,
+};
 use crate::{
     content,
     db::{Docs, Secrets},
     error::ApiError,
     ids,
+    pages::Selection,
     query::file_tags_match,
 };
 
@@ -245,17 +250,26 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect());
     let indexed = req.query.get("indexed").and_then(Value::as_bool);
-    let mut out = Vec::new();
-    for f in docs.list(KIND)? {
-        if expired(docs, &f)? {
-            continue;
-        }
-        let fits = file_tags_match(&f["tags"], req.query.get("tags"))
+    let fits = |f: &Value| {
+        file_tags_match(&f["tags"], req.query.get("tags"))
             && ids_filter
                 .as_ref()
                 .is_none_or(|ids| ids.iter().any(|i| f["id"] == *i))
-            && indexed.is_none_or(|i| f["index"] == i);
-        if fits {
+            && indexed.is_none_or(|i| f["index"] == i)
+    };
+    if let Some(order) = order_from_query(req) {
+        // By a timestamp: keyset pages from its index.
+        return paged("files", docs, &Selection::of(KIND), order, req, |f| {
+            if expired(docs, &f)? || !fits(&f) {
+                return Ok(None);
+            }
+            output(docs, &req.base_url, f).map(Some)
+        });
+    }
+    // By key, size or status: every file, sorted here.
+    let mut out = Vec::new();
+    for f in docs.list(KIND)? {
+        if !expired(docs, &f)? && fits(&f) {
             out.push(f);
         }
     }

@@ -7,13 +7,17 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Req,
-    common::{
-        discriminator_matches, get_or_404, in_date_range, list_response, merge_map, sort_by_field,
-    },
+    common::{find_existing, get_or_404, in_date_range, merge_map, paged},
     conversations, string_map,
     users::{self, NewUser},
 };
-use crate::{db::Docs, error::ApiError, ids, query::tags_match};
+use crate::{
+    db::Docs,
+    error::ApiError,
+    ids,
+    pages::{Order, Selection},
+    query::tags_match,
+};
 
 /// Storage kind of messages (parent: the conversation).
 pub const KIND: &str = "message";
@@ -91,16 +95,20 @@ pub fn get_or_insert(
     discriminate_by: &[String],
 ) -> Result<(Value, bool), ApiError> {
     conversations::find(docs, m.conversation_id)?;
-    let found = docs
-        .children(KIND, m.conversation_id)?
-        .into_iter()
-        .find(|existing| {
-            existing["userId"] == m.user_id
-                && discriminator_matches(&existing["tags"], m.tags, discriminate_by)
+    let payload = json!(m.payload);
+    let found = find_existing(
+        docs,
+        KIND,
+        Some(m.conversation_id),
+        m.tags,
+        discriminate_by,
+        |existing| {
+            Ok(existing["userId"] == m.user_id
                 && (!m.tags.is_empty()
                     || !discriminate_by.is_empty()
-                    || (existing["type"] == m.type_ && existing["payload"] == json!(m.payload)))
-        });
+                    || (existing["type"] == m.type_ && existing["payload"] == payload)))
+        },
+    )?;
     match found {
         Some(doc) => Ok((doc, false)),
         None => Ok((insert(docs, req, m)?, true)),
@@ -155,18 +163,18 @@ pub fn get(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 
 /// `listMessages`: most recent first.
 pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
-    let all = match req.query_str("conversationId") {
-        Some(c) => docs.children(KIND, c)?,
-        None => docs.list(KIND)?,
-    };
-    let mut out = Vec::new();
-    for m in all {
-        if tags_match(&m["tags"], req.query.get("tags")) && in_date_range(&m, "createdAt", req)? {
-            out.push(m);
-        }
-    }
-    sort_by_field(&mut out, "createdAt", true);
-    list_response("messages", out, req)
+    let tags = req.query.get("tags");
+    let selection = Selection::of(KIND)
+        .under(req.query_str("conversationId"))
+        .tagged(tags);
+    paged(
+        "messages",
+        docs,
+        &selection,
+        Order::NEWEST_FIRST,
+        req,
+        |m| Ok((tags_match(&m["tags"], tags) && in_date_range(&m, "createdAt", req)?).then_some(m)),
+    )
 }
 
 /// `updateMessage`: tags merge, the payload is replaced when given.

@@ -7,10 +7,16 @@ use serde_json::{Value, json};
 
 use super::{
     Req,
-    common::{discriminator_matches, get_or_404, list_response, merge_map, sort_by_field},
+    common::{find_existing, get_or_404, merge_map, order_from_query, paged},
     conversations, string_map,
 };
-use crate::{db::Docs, error::ApiError, ids, query::tags_match};
+use crate::{
+    db::Docs,
+    error::ApiError,
+    ids,
+    pages::{Order, Selection},
+    query::tags_match,
+};
 
 /// Storage kind of users.
 pub const KIND: &str = "user";
@@ -70,11 +76,7 @@ pub fn get_or_insert(
 ) -> Result<(Value, bool), ApiError> {
     let empty = BTreeMap::new();
     let tags = new.tags.unwrap_or(&empty);
-    match docs
-        .list(KIND)?
-        .into_iter()
-        .find(|u| discriminator_matches(&u["tags"], tags, discriminate_by))
-    {
+    match find_existing(docs, KIND, None, tags, discriminate_by, |_| Ok(true))? {
         Some(doc) => Ok((doc, false)),
         None => Ok((insert(docs, new)?, true)),
     }
@@ -108,25 +110,24 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         None => None,
     };
     let range_field = req.query_str("rangeField").unwrap_or("createdAt");
-    let mut out = Vec::new();
-    for u in docs.list(KIND)? {
-        let member = members
-            .as_ref()
-            .is_none_or(|m| m.iter().any(|id| u["id"] == id.as_str()));
-        if member
-            && tags_match(&u["tags"], req.query.get("tags"))
-            && super::common::in_date_range(&u, range_field, req)?
-        {
-            out.push(u);
-        }
-    }
-    let field = req.query_str("sortField").unwrap_or("createdAt");
-    sort_by_field(
-        &mut out,
-        field,
-        req.query_str("sortDirection").unwrap_or("desc") == "desc",
-    );
-    list_response("users", out, req)
+    let tags = req.query.get("tags");
+    let order = order_from_query(req).unwrap_or(Order::NEWEST_FIRST);
+    paged(
+        "users",
+        docs,
+        &Selection::of(KIND).tagged(tags),
+        order,
+        req,
+        |u| {
+            let member = members
+                .as_ref()
+                .is_none_or(|m| m.iter().any(|id| u["id"] == id.as_str()));
+            let fits = member
+                && tags_match(&u["tags"], tags)
+                && super::common::in_date_range(&u, range_field, req)?;
+            Ok(fits.then_some(u))
+        },
+    )
 }
 
 /// `updateUser`: tags merge; `name` / `pictureUrl` `null` clears them.

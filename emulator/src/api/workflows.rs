@@ -11,10 +11,16 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Req,
-    common::{discriminator_matches, get_or_404, list_response, merge_map, require, sort_by_field},
+    common::{find_existing, get_or_404, merge_map, paged, require},
     string_map,
 };
-use crate::{db::Docs, error::ApiError, ids, query::tags_match};
+use crate::{
+    db::Docs,
+    error::ApiError,
+    ids,
+    pages::{Order, Selection},
+    query::tags_match,
+};
 
 /// Storage kind of workflows.
 pub const KIND: &str = "workflow";
@@ -140,22 +146,26 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         .get("statuses")
         .and_then(Value::as_array)
         .map(|s| s.iter().filter_map(Value::as_str).collect());
-    let mut out = Vec::new();
-    for w in docs.list(KIND)? {
-        let w = refresh(docs, w)?;
-        let fits = tags_match(&w["tags"], req.query.get("tags"))
-            && ["conversationId", "userId", "parentWorkflowId", "name"]
-                .iter()
-                .all(|f| req.query_str(f).is_none_or(|v| w[*f] == v))
-            && statuses
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|st| w["status"] == *st));
-        if fits {
-            out.push(w);
-        }
-    }
-    sort_by_field(&mut out, "createdAt", true);
-    list_response("workflows", out, req)
+    let tags = req.query.get("tags");
+    let selection = Selection::of(KIND).tagged(tags);
+    paged(
+        "workflows",
+        docs,
+        &selection,
+        Order::NEWEST_FIRST,
+        req,
+        |w| {
+            let w = refresh(docs, w)?;
+            let fits = tags_match(&w["tags"], tags)
+                && ["conversationId", "userId", "parentWorkflowId", "name"]
+                    .iter()
+                    .all(|f| req.query_str(f).is_none_or(|v| w[*f] == v))
+                && statuses
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|st| w["status"] == *st));
+            Ok(fits.then_some(w))
+        },
+    )
 }
 
 /// `updateWorkflow`: output replaced, tags merged, status moved along the machine.
@@ -227,27 +237,22 @@ pub fn get_or_create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         Some(v) => w[field] == v.as_str(),
         None => w.get(field).is_none(),
     };
-    let mut found = None;
-    for w in docs.list(KIND)? {
-        let w = refresh(docs, w)?;
+    let found = find_existing(docs, KIND, None, &tags, discriminate_by, |w| {
+        let w = refresh(docs, w.clone())?;
         let finished = is_finished(w["status"].as_str().unwrap_or_default());
         let in_group = match group.as_deref() {
             Some("active") => !finished,
             Some("finished") => finished,
             _ => true,
         };
-        if w["name"] == b.name.as_str()
+        Ok(w["name"] == b.name.as_str()
             && in_group
             && same(&w, "conversationId", &b.conversation_id)
             && same(&w, "userId", &b.user_id)
-            && same(&w, "parentWorkflowId", &b.parent_workflow_id)
-            && discriminator_matches(&w["tags"], &tags, discriminate_by)
-        {
-            found = Some(w);
-            break;
-        }
-    }
+            && same(&w, "parentWorkflowId", &b.parent_workflow_id))
+    })?;
     if let Some(w) = found {
+        let w = refresh(docs, w)?;
         return Ok(json!({ "workflow": w, "meta": { "created": false } }));
     }
     let input = b.input.unwrap_or_default();
