@@ -41,8 +41,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Reader connections: reads run on them in parallel, writes on one writer.
     pub readers: usize,
-    /// The longest one request's storage work may run before it is stopped with
-    /// `504 OperationTimeout` (the SQLite progress handler interrupts it).
+    /// The longest one SQL statement may run before it is stopped with `504 OperationTimeout`
+    /// (the SQLite progress handler interrupts it).
     pub query_budget: std::time::Duration,
     /// Connection timeouts and the cap on open connections.
     pub limits: crate::listener::Limits,
@@ -164,7 +164,7 @@ impl Config {
         self
     }
 
-    /// Stop a request's storage work after this long (see the field).
+    /// Stop a statement after this long (see the field).
     pub fn query_budget(mut self, budget: std::time::Duration) -> Self {
         self.query_budget = budget;
         self

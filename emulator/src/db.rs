@@ -3,9 +3,10 @@
 //!
 //! Writes are serialized on the writer (`BEGIN IMMEDIATE`); reads run on their own connections
 //! against a snapshot, so no read waits behind another bot's long write or query. Each
-//! transaction has a budget ([`StoreOptions::query_budget`]): SQLite's progress handler stops a
-//! statement still running when it lapses, and the request gets `504 OperationTimeout` naming
-//! the budget instead of holding a connection. Without `--db` the database is a file in a
+//! statement has a time budget ([`StoreOptions::query_budget`]): SQLite's progress handler stops
+//! a statement still running when it lapses, and the request gets `504 OperationTimeout` naming
+//! the budget instead of holding a connection. (A long transaction of quick statements, such as
+//! a 100k-row import, is not stopped: it holds only the writer.) Without `--db` the database is a file in a
 //! private temporary directory, removed when the store is dropped (WAL needs a file).
 //!
 //! Resources are stored as documents (their wire JSON) in one `docs` table keyed by
@@ -14,9 +15,10 @@
 //! The Tables engine keeps its own tables (`crate::tables::migrate`).
 
 use std::{
+    cell::Cell,
     path::{Path, PathBuf},
     sync::{
-        Arc, Condvar, Mutex, MutexGuard, OnceLock,
+        Arc, Condvar, Mutex, MutexGuard,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -24,6 +26,7 @@ use std::{
 
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+    trace::{TraceEvent, TraceEventCodes},
 };
 use serde_json::Value;
 
@@ -34,14 +37,14 @@ use crate::error::ApiError;
 pub struct StoreOptions {
     /// Reader connections (at least 1); reads beyond them wait for a free one.
     pub readers: usize,
-    /// The longest a request's transaction may run before it is stopped.
+    /// The longest one statement may run before it is stopped.
     pub query_budget: Duration,
 }
 
 /// Default number of reader connections.
 pub const DEFAULT_READERS: usize = 4;
 
-/// Default budget of one request's transaction.
+/// Default budget of one statement.
 pub const DEFAULT_QUERY_BUDGET: Duration = Duration::from_secs(10);
 
 impl Default for StoreOptions {
@@ -53,36 +56,46 @@ impl Default for StoreOptions {
     }
 }
 
-/// The deadline of the transaction a connection runs, checked by its progress handler.
+thread_local! {
+    /// When the statement running on this thread began (set by the statement trace of every
+    /// connection; a request's storage work runs on one thread).
+    static STATEMENT_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The statement trace: notes when each statement (and each trigger program) begins.
+fn statement_started(event: TraceEvent<'_>) {
+    if let TraceEvent::Stmt(..) = event {
+        STATEMENT_STARTED.set(Some(Instant::now()));
+    }
+}
+
+/// The time budget of each statement a connection runs, checked by its progress handler.
 #[derive(Default)]
 struct Budget {
-    /// Nanoseconds after [`epoch`] at which to stop; 0: no transaction running.
-    deadline: AtomicU64,
+    /// The budget in nanoseconds; 0 while the connection runs no request.
+    limit_nanos: AtomicU64,
     /// Whether the handler stopped a statement since the last [`Budget::start`].
     fired: AtomicBool,
 }
 
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
 impl Budget {
     fn start(&self, budget: Duration) {
-        let at = epoch().elapsed().saturating_add(budget).as_nanos().max(1);
-        self.deadline
-            .store(u64::try_from(at).unwrap_or(u64::MAX), Ordering::Relaxed);
+        let nanos = u64::try_from(budget.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.limit_nanos.store(nanos, Ordering::Relaxed);
         self.fired.store(false, Ordering::Relaxed);
     }
 
     fn stop(&self) {
-        self.deadline.store(0, Ordering::Relaxed);
+        self.limit_nanos.store(0, Ordering::Relaxed);
     }
 
     /// The progress handler: `true` stops the running statement.
     fn lapsed(&self) -> bool {
-        let deadline = self.deadline.load(Ordering::Relaxed);
-        let lapsed = deadline != 0 && epoch().elapsed().as_nanos() >= u128::from(deadline);
+        let limit = self.limit_nanos.load(Ordering::Relaxed);
+        let lapsed = limit != 0
+            && STATEMENT_STARTED
+                .get()
+                .is_some_and(|t| t.elapsed().as_nanos() >= u128::from(limit));
         if lapsed {
             self.fired.store(true, Ordering::Relaxed);
         }
@@ -104,6 +117,7 @@ impl Budgeted {
         let budget = Arc::new(Budget::default());
         let check = budget.clone();
         conn.progress_handler(BUDGET_CHECK_OPS, Some(move || check.lapsed()));
+        conn.trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, Some(statement_started));
         Self { conn, budget }
     }
 }
@@ -278,16 +292,20 @@ impl Store {
     ) -> Result<T, ApiError> {
         let mut writer = lock(&self.writer);
         let budget = writer.budget.clone();
+        let tx = writer
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         budget.start(self.options.query_budget);
-        let result = (|| {
-            let tx = writer
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })();
+        let out = f(&tx);
+        // Committing or rolling back is never stopped by the budget.
         budget.stop();
+        let result = match out {
+            Ok(value) => tx.commit().map(|()| value).map_err(ApiError::from),
+            Err(e) => {
+                tx.rollback()?;
+                Err(e)
+            }
+        };
         self.within_budget(&budget, result)
     }
 
@@ -309,14 +327,13 @@ impl Store {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
         };
-        reader.budget.start(self.options.query_budget);
-        let result = (|| {
-            reader.conn.execute_batch("BEGIN")?;
+        let result = reader.conn.execute_batch("BEGIN").map_err(ApiError::from);
+        let result = result.and_then(|()| {
+            reader.budget.start(self.options.query_budget);
             let out = f(&reader.conn);
-            reader.conn.execute_batch("ROLLBACK")?;
+            reader.budget.stop();
             out
-        })();
-        reader.budget.stop();
+        });
         let result = self.within_budget(&reader.budget, result);
         if !reader.conn.is_autocommit() {
             let _ = reader.conn.execute_batch("ROLLBACK");
@@ -334,8 +351,9 @@ impl Store {
     ) -> Result<T, ApiError> {
         if result.is_err() && budget.fired.load(Ordering::Relaxed) {
             return Err(ApiError::operation_timeout(format!(
-                "the request ran longer than the emulator's query budget of {} ms and was \
-                 stopped (--query-budget-ms); narrow the filter or the group, or lower the limit",
+                "a statement of the request ran longer than the emulator's query budget of {} ms \
+                 and was stopped (--query-budget-ms); narrow the filter or the group, or lower \
+                 the limit",
                 self.options.query_budget.as_millis()
             )));
         }

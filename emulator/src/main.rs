@@ -36,8 +36,8 @@ struct Args {
     /// Reader connections: reads run on them in parallel, writes on one writer.
     #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_READERS)]
     readers: usize,
-    /// The longest one request's storage work may run, in milliseconds; past it the request is
-    /// stopped with `504 OperationTimeout`.
+    /// The longest one SQL statement may run, in milliseconds; past it the request is stopped
+    /// with `504 OperationTimeout`.
     #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_QUERY_BUDGET.as_millis() as u64)]
     query_budget_ms: u64,
     /// Time a connection has to send a request head, in milliseconds; also how long a

@@ -45,7 +45,8 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Measure the SDK (overhead, pagination, emulator, build times) and print the figures.
+    /// Measure the SDK (overhead, instructions, pagination, emulator, scale, build times) and print
+    /// the figures.
     Bench {
         /// Short runs, for a first look.
         #[arg(long)]
@@ -53,7 +54,7 @@ enum Cmd {
         /// Only the code generation time (the build script's work, run directly).
         #[arg(long)]
         codegen: bool,
-        /// Only this section (overhead, pagination, emulator, build); repeatable.
+        /// Only this section (overhead, instructions, pagination, emulator, scale, build); repeatable.
         #[arg(long)]
         only: Vec<String>,
     },

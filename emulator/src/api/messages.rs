@@ -87,7 +87,8 @@ pub fn insert(docs: &Docs<'_>, req: &Req, m: NewMessage<'_>) -> Result<Value, Ap
 }
 
 /// The get-or-create rule for messages: same conversation and author, tags per
-/// [`discriminator_matches`]; with neither tags nor discriminators, the same type and payload.
+/// [`discriminator_matches`](super::common::discriminator_matches); with neither tags nor
+/// discriminators, the same type and payload.
 pub fn get_or_insert(
     docs: &Docs<'_>,
     req: &Req,

@@ -5,15 +5,20 @@
 //! - `client sdk|raw`: `getConversation` throughput of the SDK and of raw reqwest ([`clients`]);
 //! - `paginate`: streaming 100k items over 1,000 pages ([`paginate`]);
 //! - `load`: the throughput of a server for one request ([`load`]);
-//! - `setup-emulator`: the users, messages and 100k table rows it reads ([`setup`]).
+//! - `setup-emulator`: the users, messages and 100k table rows it reads ([`setup`]);
+//! - `scale`: latencies of lists and lookups as one bot's documents grow ([`scale`]);
+//! - `contention`: one bot's `getUser` while another runs the slowest query ([`contention`]).
 //!
 //! Each prints one JSON line; `cargo xtask bench` prints the table.
 
+mod api;
 mod args;
 mod clients;
+mod contention;
 mod load;
 mod measure;
 mod paginate;
+mod scale;
 mod server;
 mod setup;
 
@@ -40,8 +45,10 @@ fn main() -> Result<()> {
         "paginate" => paginate::main(&args::Args::parse(rest)?),
         "load" => load::main(&args::Args::parse(rest)?),
         "setup-emulator" => setup::main(&args::Args::parse(rest)?),
+        "scale" => scale::main(&args::Args::parse(rest)?),
+        "contention" => contention::main(&args::Args::parse(rest)?),
         _ => bail!(
-            "usage: botpress-bench serve fixed|pages | client sdk|raw | paginate | load | setup-emulator (run by `cargo xtask bench`)"
+            "usage: botpress-bench serve fixed|pages | client sdk|raw | paginate | load | setup-emulator | scale | contention (run by `cargo xtask bench`)"
         ),
     }
 }

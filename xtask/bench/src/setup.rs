@@ -1,44 +1,19 @@
 //! `setup-emulator --url U --token T --rows N`: the data the emulator benchmark reads: a user,
 //! a conversation with a page of messages, and a table `benchRows` of `N` rows (`n` = 0..N,
-//! `group` = n mod 100, a text column). Prints the ids as JSON.
+//! `group` = n mod 100, a text `label`, an object `attrs` with `k` = n mod 100). Prints the ids as
+//! JSON.
 
-use anyhow::{Context, Result, bail};
-use reqwest::{Method, header::AUTHORIZATION};
+use anyhow::{Context, Result};
+use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{args::Args, measure};
+use crate::{api::Api, args::Args, measure};
 
 /// The table the `findTableRows` benchmark filters.
 pub const TABLE: &str = "benchRows";
 
 /// Rows per `createTableRows` request (the service's maximum).
 const BATCH: usize = 1000;
-
-struct Api {
-    http: reqwest::Client,
-    url: String,
-    auth: String,
-}
-
-impl Api {
-    async fn call(&self, method: Method, path: &str, body: Value) -> Result<Value> {
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .header(AUTHORIZATION, &self.auth)
-            .header("x-bot-id", "b")
-            .json(&body)
-            .send()
-            .await
-            .with_context(|| format!("POST {path}"))?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("{path}: {status}: {text}");
-        }
-        Ok(serde_json::from_str(&text)?)
-    }
-}
 
 fn id(v: &Value, pointer: &str) -> Result<String> {
     v.pointer(pointer)
@@ -49,46 +24,41 @@ fn id(v: &Value, pointer: &str) -> Result<String> {
 
 /// `setup-emulator --url U --token T --rows N`.
 pub fn main(args: &Args) -> Result<()> {
-    let api = Api {
-        http: reqwest::Client::new(),
-        url: args.get("url")?.to_string(),
-        auth: format!("Bearer {}", args.get("token")?),
-    };
+    let api = Api::new(args.get("url")?, args.get("token")?, "b")?;
     let rows: usize = args.num("rows", 100_000)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let ids = runtime.block_on(async {
-        let user = api
-            .call(
-                Method::POST,
-                "/v1/chat/users",
-                json!({"tags": {}, "name": "Bench"}),
-            )
-            .await?;
+        let post = |path: String, body: Value| {
+            let api = &api;
+            async move { api.call(Method::POST, &path, Some(&body)).await }
+        };
+        let user = post(
+            "/v1/chat/users".into(),
+            json!({"tags": {}, "name": "Bench"}),
+        )
+        .await?;
         let user = id(&user, "/user/id")?;
-        let conversation = api
-            .call(
-                Method::POST,
-                "/v1/chat/conversations",
-                json!({"channel": "web", "tags": {"topic": "bench"}}),
-            )
-            .await?;
+        let conversation = post(
+            "/v1/chat/conversations".into(),
+            json!({"channel": "web", "tags": {"topic": "bench"}}),
+        )
+        .await?;
         let conversation = id(&conversation, "/conversation/id")?;
         for i in 0..20 {
-            api.call(
-                Method::POST,
-                "/v1/chat/messages",
+            post(
+                "/v1/chat/messages".into(),
                 json!({"payload": {"text": format!("message {i}")}, "userId": user,
                        "conversationId": conversation, "type": "text", "tags": {}}),
             )
             .await?;
         }
-        api.call(
-            Method::POST,
-            "/v1/tables",
+        post(
+            "/v1/tables".into(),
             json!({"name": TABLE, "schema": {"type": "object", "properties": {
-                "n": {"type": "number"}, "group": {"type": "number"}, "label": {"type": "string"}
+                "n": {"type": "number"}, "group": {"type": "number"}, "label": {"type": "string"},
+                "attrs": {"type": "object"}
             }}}),
         )
         .await?;
@@ -96,14 +66,12 @@ pub fn main(args: &Args) -> Result<()> {
         for chunk in all.chunks(BATCH) {
             let batch: Vec<Value> = chunk
                 .iter()
-                .map(|&n| json!({"n": n, "group": n % 100, "label": format!("row {n}")}))
+                .map(|&n| {
+                    json!({"n": n, "group": n % 100, "label": format!("row {n}"),
+                           "attrs": {"k": n % 100}})
+                })
                 .collect();
-            api.call(
-                Method::POST,
-                &format!("/v1/tables/{TABLE}/rows"),
-                json!({ "rows": batch }),
-            )
-            .await?;
+            post(format!("/v1/tables/{TABLE}/rows"), json!({ "rows": batch })).await?;
         }
         Ok::<Value, anyhow::Error>(json!({
             "user": user, "conversation": conversation, "table": TABLE, "rows": rows,

@@ -17,7 +17,7 @@ use super::{
 /// Rows of the table `findTableRows` filters.
 const ROWS: u64 = 100_000;
 /// The emulator's bearer token in this benchmark.
-const TOKEN: &str = "bench-token";
+pub(super) const TOKEN: &str = "bench-token";
 /// The concurrencies measured.
 const CONCURRENCY: [usize; 2] = [1, 16];
 
@@ -54,8 +54,27 @@ fn ops(ids: &Value) -> Result<Vec<Op>> {
             name: "findTableRows (filter over 100k rows)",
             method: "POST",
             path: format!("/v1/tables/{table}/rows/find"),
-            // 100 of the 100k rows match; `group` is not indexed: a scan.
+            // 100 of the 100k rows match, found through the value index.
             body: Some(json!({"filter": {"group": {"$eq": 42}, "n": {"$lt": 10000}}, "limit": 100}).to_string()),
+        },
+        // Filters the value index cannot serve: a scan of the 100k rows, each checked.
+        Op {
+            name: "findTableRows ($or over 100k rows)",
+            method: "POST",
+            path: format!("/v1/tables/{table}/rows/find"),
+            body: Some(json!({"filter": {"$or": [{"group": 42}, {"n": {"$lt": 50}}]}, "limit": 100}).to_string()),
+        },
+        Op {
+            name: "findTableRows ($regex over 100k rows)",
+            method: "POST",
+            path: format!("/v1/tables/{table}/rows/find"),
+            body: Some(json!({"filter": {"label": {"$regex": "^row 99"}}, "limit": 100}).to_string()),
+        },
+        Op {
+            name: "findTableRows (nested path over 100k rows)",
+            method: "POST",
+            path: format!("/v1/tables/{table}/rows/find"),
+            body: Some(json!({"filter": {"attrs.k": 42}, "limit": 100}).to_string()),
         },
         // Last: it grows the conversation the others read.
         Op {
@@ -72,7 +91,7 @@ fn ops(ids: &Value) -> Result<Vec<Op>> {
 }
 
 /// Builds and starts the emulator (release).
-fn start_emulator(env: &Env) -> Result<Server> {
+pub(super) fn start_emulator(env: &Env) -> Result<Server> {
     eprintln!("bench: building the emulator (cargo build --release -p botpress-emulator)");
     let status = Command::new(cargo())
         .args(["build", "--release", "--quiet", "-p", "botpress-emulator"])

@@ -15,6 +15,7 @@ mod instructions;
 mod overhead;
 mod pagination;
 mod report;
+mod scale;
 
 use std::path::Path;
 
@@ -26,6 +27,7 @@ pub const SECTIONS: &[&str] = &[
     "instructions",
     "pagination",
     "emulator",
+    "scale",
     "build",
 ];
 
@@ -101,6 +103,9 @@ pub fn command(root: &Path, options: &Options) -> Result<i32> {
         }
         if wanted("emulator") {
             sections.push(emulator::run(&env, &timing)?);
+        }
+        if wanted("scale") {
+            sections.push(scale::run(&env, options.quick)?);
         }
         if wanted("build") {
             sections.push(build_time::run(&env, &timing)?);
