@@ -168,6 +168,8 @@ CREATE TABLE IF NOT EXISTS docs (
     id TEXT NOT NULL,
     parent TEXT,
     data TEXT NOT NULL,
+    created_at TEXT,
+    updated_at TEXT,
     UNIQUE (bot_id, kind, id)
 );
 CREATE INDEX IF NOT EXISTS docs_parent ON docs (bot_id, kind, parent);
@@ -217,7 +219,14 @@ impl Store {
         let (path, temp_dir, durable) = match path {
             Some(p) => (p.to_path_buf(), None, true),
             None => {
-                let dir = std::env::temp_dir().join(format!(
+                // RAM-backed when the system has it: the store is thrown away at exit anyway.
+                let shm = Path::new("/dev/shm");
+                let base = if shm.is_dir() {
+                    shm.to_path_buf()
+                } else {
+                    std::env::temp_dir()
+                };
+                let dir = base.join(format!(
                     "botpress-emulator-{}-{}",
                     std::process::id(),
                     crate::ids::random_hex(8)
@@ -260,6 +269,7 @@ impl Store {
         }
         writer
             .pragma_update(None, "synchronous", if durable { "NORMAL" } else { "OFF" })
+            .and_then(|()| tune(&writer))
             .map_err(|e| fail("cannot be configured", &e))?;
         writer
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
@@ -393,6 +403,16 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     crate::tables::migrate(conn)
 }
 
+/// Page cache of each connection, in KiB (SQLite's default is 2 MiB): lists and lookups over
+/// 100k documents keep their index pages in memory.
+const CACHE_KIB: i64 = 16 * 1024;
+
+/// Settings every connection gets.
+fn tune(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")
+}
+
 /// A query-only connection with the SQL functions filters use.
 fn open_reader(path: &Path) -> rusqlite::Result<Budgeted> {
     let conn = Connection::open_with_flags(
@@ -401,6 +421,7 @@ fn open_reader(path: &Path) -> rusqlite::Result<Budgeted> {
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "query_only", true)?;
+    tune(&conn)?;
     crate::tables::filter::register_functions(&conn)?;
     Ok(Budgeted::new(conn))
 }
@@ -452,9 +473,34 @@ fn tag_entries(d: &str, from: &str) -> String {
 /// Creates the tag index: `doc_tags` holds every document's string tags, by
 /// `(bot_id, kind, key, value)`, kept by triggers on `docs`, so that tag filters and
 /// get-or-create lookups read the documents with a tag instead of every document of the kind
-/// (`crate::pages`). Indexes on the timestamps (`createdAt`, `updatedAt`) let pages be read in
-/// order. A store from before gets them filled here.
+/// (`crate::pages`). Indexes on the timestamps (`createdAt`, `updatedAt`, copied into the
+/// columns `created_at`, `updated_at` on every write) let pages be read in order. A store from
+/// before gets them filled here.
 fn migrate_tags(conn: &Connection) -> rusqlite::Result<()> {
+    let has_times: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('docs') WHERE name = 'created_at')",
+        [],
+        |r| r.get(0),
+    )?;
+    // Indexes of an earlier form (on `json_extract` of the document) make way for the columns.
+    let stale: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'docs'
+             AND sql LIKE '%json_extract%'",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for name in stale {
+        conn.execute_batch(&format!("DROP INDEX \"{name}\";"))?;
+    }
+    if !has_times {
+        conn.execute_batch(
+            "ALTER TABLE docs ADD COLUMN created_at TEXT;
+             ALTER TABLE docs ADD COLUMN updated_at TEXT;
+             UPDATE docs SET created_at = json_extract(data, '$.createdAt'),
+                             updated_at = json_extract(data, '$.updatedAt');",
+        )?;
+    }
     let existed: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_tags')",
         [],
@@ -473,19 +519,19 @@ fn migrate_tags(conn: &Connection) -> rusqlite::Result<()> {
         CREATE TRIGGER IF NOT EXISTS docs_tags_insert AFTER INSERT ON docs BEGIN
             INSERT OR IGNORE INTO doc_tags {new};
         END;
-        CREATE TRIGGER IF NOT EXISTS docs_tags_update AFTER UPDATE OF data ON docs BEGIN
+        DROP TRIGGER IF EXISTS docs_tags_update;
+        CREATE TRIGGER docs_tags_update AFTER UPDATE OF data ON docs
+        WHEN (OLD.data -> '$.tags') IS NOT (NEW.data -> '$.tags') BEGIN
             DELETE FROM doc_tags WHERE seq = OLD.seq;
             INSERT OR IGNORE INTO doc_tags {new};
         END;
         CREATE TRIGGER IF NOT EXISTS docs_tags_delete AFTER DELETE ON docs BEGIN
             DELETE FROM doc_tags WHERE seq = OLD.seq;
         END;
-        CREATE INDEX IF NOT EXISTS docs_by_created
-            ON docs (bot_id, kind, json_extract(data, '$.createdAt'), seq);
-        CREATE INDEX IF NOT EXISTS docs_by_updated
-            ON docs (bot_id, kind, json_extract(data, '$.updatedAt'), seq);
+        CREATE INDEX IF NOT EXISTS docs_by_created ON docs (bot_id, kind, created_at, seq);
+        CREATE INDEX IF NOT EXISTS docs_by_updated ON docs (bot_id, kind, updated_at, seq);
         CREATE INDEX IF NOT EXISTS docs_children_by_created
-            ON docs (bot_id, kind, parent, json_extract(data, '$.createdAt'), seq);",
+            ON docs (bot_id, kind, parent, created_at, seq);",
         new = tag_entries("NEW", ""),
     ))?;
     if !existed {
@@ -621,9 +667,18 @@ impl<'a> Docs<'a> {
     ) -> Result<(), ApiError> {
         self.conn
             .prepare_cached(
-                "INSERT INTO docs (bot_id, kind, id, parent, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO docs (bot_id, kind, id, parent, data, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![self.bot_id, kind, id, parent, data.to_string()])?;
+            .execute(params![
+                self.bot_id,
+                kind,
+                id,
+                parent,
+                data.to_string(),
+                data["createdAt"].as_str(),
+                data["updatedAt"].as_str()
+            ])?;
         Ok(())
     }
 
@@ -631,9 +686,17 @@ impl<'a> Docs<'a> {
     pub fn update(&self, kind: &str, id: &str, data: &Value) -> Result<(), ApiError> {
         self.conn
             .prepare_cached(
-                "UPDATE docs SET data = ?4 WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
+                "UPDATE docs SET data = ?4, created_at = ?5, updated_at = ?6
+                 WHERE bot_id = ?1 AND kind = ?2 AND id = ?3",
             )?
-            .execute(params![self.bot_id, kind, id, data.to_string()])?;
+            .execute(params![
+                self.bot_id,
+                kind,
+                id,
+                data.to_string(),
+                data["createdAt"].as_str(),
+                data["updatedAt"].as_str()
+            ])?;
         Ok(())
     }
 

@@ -113,11 +113,11 @@ impl SortField {
         }
     }
 
-    /// The SQL expression of the field, written exactly as in the indexes on it.
+    /// The column holding the field (copied from the document on every write, indexed).
     fn sql(self) -> &'static str {
         match self {
-            Self::CreatedAt => "json_extract(d.data, '$.createdAt')",
-            Self::UpdatedAt => "json_extract(d.data, '$.updatedAt')",
+            Self::CreatedAt => "d.created_at",
+            Self::UpdatedAt => "d.updated_at",
         }
     }
 }

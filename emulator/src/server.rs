@@ -129,9 +129,16 @@ pub async fn read_body(
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ApiError::internal(format!("the request's storage work failed: {e}")))?
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+        // The worker runs the work itself and hands its other tasks to another thread: no
+        // round trip through the blocking pool.
+        tokio::task::block_in_place(work)
+    } else {
+        // A single-threaded runtime (an emulator embedded in `#[tokio::test]`): it has no other
+        // thread to serve meanwhile, and the work runs in place.
+        work()
+    }
 }
 
 /// Operations that only read, served on a reader connection: every `GET` but `exportTable`

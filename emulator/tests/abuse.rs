@@ -541,9 +541,8 @@ async fn a_download_url_cannot_upload_and_an_upload_url_cannot_download() {
     assert_eq!(download(&api, "doc.txt").await, (200, "second".to_string()));
 }
 
-#[tokio::test]
-async fn file_urls_come_from_the_public_url_not_the_host_header() {
-    let api = Api::start(Config::new().public_url("https://bp.example.test/base/")).await;
+/// `upsertFile` sent with a forged `Host` header; the answer's `file`.
+async fn upsert_with_forged_host(api: &Api) -> Value {
     let answer = api
         .http
         .put(api.url("/v1/files"))
@@ -556,8 +555,15 @@ async fn file_urls_come_from_the_public_url_not_the_host_header() {
         .unwrap();
     assert_eq!(answer.status(), 200);
     let body: Value = answer.json().await.unwrap();
+    body["file"].clone()
+}
+
+#[tokio::test]
+async fn file_urls_come_from_the_public_url_not_the_host_header() {
+    let api = Api::start(Config::new().public_url("https://bp.example.test/base/")).await;
+    let file = upsert_with_forged_host(&api).await;
     for field in ["url", "uploadUrl"] {
-        let url = body["file"][field].as_str().unwrap();
+        let url = file[field].as_str().unwrap();
         assert!(
             url.starts_with("https://bp.example.test/base/_emulator/"),
             "{field}: {url}"
@@ -565,18 +571,8 @@ async fn file_urls_come_from_the_public_url_not_the_host_header() {
     }
     // Without a public URL, links point at the bound address, whatever the Host header says.
     let plain = Api::start(Config::new()).await;
-    let answer = plain
-        .http
-        .put(plain.url("/v1/files"))
-        .bearer_auth(common::TOKEN)
-        .header("x-bot-id", BOT)
-        .header("host", "evil.example")
-        .json(&json!({"key": "a.txt", "size": 1}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = answer.json().await.unwrap();
-    let url = body["file"]["uploadUrl"].as_str().unwrap();
+    let file = upsert_with_forged_host(&plain).await;
+    let url = file["uploadUrl"].as_str().unwrap();
     assert!(url.starts_with(&plain.emulator.base_url()), "{url}");
     // A public URL that is not one fails the start with a message naming it.
     let err = botpress_emulator::spawn(Config::new().public_url("ftp://x"))

@@ -108,6 +108,20 @@ pub(super) fn start_emulator(env: &Env) -> Result<Server> {
     })
 }
 
+/// `botpress-bench setup-emulator`: a user, a conversation with messages and a table of `rows`
+/// rows in `emulator`; the ids, as JSON.
+pub(super) fn setup(env: &Env, emulator: &Server, rows: u64) -> Result<Value> {
+    run_json(Command::new(&env.bench_bin).args([
+        "setup-emulator",
+        "--url",
+        &emulator.url,
+        "--token",
+        TOKEN,
+        "--rows",
+        &rows.to_string(),
+    ]))
+}
+
 /// Prism from `tools/node` (the conformance tests' pinned mock server), when installed.
 fn start_prism(env: &Env) -> Result<Server, String> {
     let prism = env.root.join("tools/node/node_modules/.bin/prism");
@@ -164,15 +178,7 @@ pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
     let emulator = start_emulator(env)?;
     eprintln!("bench: emulator set-up: a conversation, messages, a table of {ROWS} rows");
     let setup_started = std::time::Instant::now();
-    let ids = run_json(Command::new(&env.bench_bin).args([
-        "setup-emulator",
-        "--url",
-        &emulator.url,
-        "--token",
-        TOKEN,
-        "--rows",
-        &ROWS.to_string(),
-    ]))?;
+    let ids = setup(env, &emulator, ROWS)?;
     let setup_s = setup_started.elapsed().as_secs_f64();
     let ops = ops(&ids)?;
     let prism = start_prism(env);

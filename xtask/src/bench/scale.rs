@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     child::{Env, run_json},
-    emulator::{TOKEN, start_emulator},
+    emulator::{TOKEN, setup, start_emulator},
     report::{Section, Table, Target, count, figure},
 };
 
@@ -108,16 +108,8 @@ pub fn run(env: &Env, quick: bool) -> Result<Section> {
 
     // Contention: a second emulator with the 100k-row table of `setup-emulator`.
     let emulator = start_emulator(env)?;
-    let rows = if quick { "20000" } else { "100000" };
-    run_json(std::process::Command::new(&env.bench_bin).args([
-        "setup-emulator",
-        "--url",
-        &emulator.url,
-        "--token",
-        TOKEN,
-        "--rows",
-        rows,
-    ]))?;
+    let rows: u64 = if quick { 20_000 } else { 100_000 };
+    setup(env, &emulator, rows)?;
     eprintln!("bench: contention: getUser of one bot while another runs the slowest query");
     let contention = run_json(std::process::Command::new(&env.bench_bin).args([
         "contention",
@@ -133,7 +125,7 @@ pub fn run(env: &Env, quick: bool) -> Result<Section> {
     let mut busy_table = Table::new(
         &format!(
             "getUser of one bot while another runs 2 of the slowest findTableRows over {} rows",
-            count(rows.parse::<f64>().unwrap_or(0.0))
+            count(rows as f64)
         ),
         &["emulator", "getUser p50 µs", "getUser p99 µs"],
     );
