@@ -226,8 +226,10 @@ impl Store {
                 } else {
                     std::env::temp_dir()
                 };
+                sweep_stale_stores(shm);
+                sweep_stale_stores(&std::env::temp_dir());
                 let dir = base.join(format!(
-                    "botpress-emulator-{}-{}",
+                    "{TEMP_PREFIX}{}-{}",
                     std::process::id(),
                     crate::ids::random_hex(8)
                 ));
@@ -368,6 +370,35 @@ impl Store {
             )));
         }
         result
+    }
+}
+
+/// Prefix of the private directories of stores without `--db`: `<prefix><pid>-<random>`.
+const TEMP_PREFIX: &str = "botpress-emulator-";
+
+/// Removes the private stores that emulators killed without a chance to clean up (SIGKILL, a
+/// crash) left in `base`: those whose process is gone. Only where `/proc` tells which
+/// processes live; a directory whose process lives, or that cannot be told, is left alone.
+fn sweep_stale_stores(base: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

@@ -110,8 +110,26 @@ async fn run(args: Args) -> std::io::Result<()> {
     } else {
         println!("BP_API_URL={}", emulator.base_url());
     }
-    tokio::signal::ctrl_c().await?;
+    stopped().await?;
     tracing::info!("shutting down");
     emulator.shutdown().await;
     Ok(())
+}
+
+/// Waits for Ctrl-C, or on Unix for SIGTERM too (`kill`, a container stopping), so that the
+/// emulator shuts down cleanly and removes its temporary store.
+async fn stopped() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }

@@ -205,3 +205,64 @@ fn every_flag_of_the_binary_is_in_the_readme() {
         );
     }
 }
+
+/// The private store of an emulator without `--db`: the directory named after `pid`.
+fn private_store(pid: u32) -> Option<std::path::PathBuf> {
+    let bases = [std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()];
+    bases.iter().find_map(|base| {
+        std::fs::read_dir(base).ok()?.flatten().find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(&format!("botpress-emulator-{pid}-"))
+                .then(|| e.path())
+        })
+    })
+}
+
+/// Starts the binary without `--db`; returns it once it serves.
+fn start_in_memory() -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_botpress-emulator"))
+        .args(["--port", "0", "--token", "t"])
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.starts_with("BP_API_URL="))),
+        "the emulator printed its URL"
+    );
+    child
+}
+
+/// The temporary store is removed when the binary is stopped with SIGTERM, and the store of one
+/// killed with SIGKILL is swept by the next start.
+#[cfg(target_os = "linux")]
+#[test]
+fn temporary_stores_do_not_outlive_their_emulator() {
+    let mut terminated = start_in_memory();
+    let store = private_store(terminated.id()).expect("a private store while running");
+    let kill = |signal: &str, pid: u32| {
+        std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap()
+    };
+    assert!(kill("-TERM", terminated.id()).success());
+    let status = terminated.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean stop: {status:?}");
+    assert!(!store.exists(), "{} removed at exit", store.display());
+
+    let mut killed = start_in_memory();
+    let left = private_store(killed.id()).expect("a private store while running");
+    killed.kill().unwrap(); // SIGKILL: no chance to clean up
+    let _ = killed.wait();
+    assert!(left.exists(), "a killed emulator leaves its store");
+    let mut next = start_in_memory();
+    assert!(!left.exists(), "{} swept by the next start", left.display());
+    next.kill().unwrap();
+    let _ = next.wait();
+}
