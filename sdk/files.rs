@@ -1,6 +1,6 @@
 //! File upload: [`Client::upload_file`], the documented `uploadFile`.
 //!
-//! Uploading is two HTTP calls (botpress-wire.md §11):
+//! Uploading is two HTTP calls (as `uploadFile` of `@botpress/client` 1.45.0 makes them):
 //! 1. `upsertFile` (`PUT /v1/files`) creates the file record: the key, the computed `size` and
 //!    any other field of [`types::UpsertFileBody`] as given; the response carries the file
 //!    and its pre-signed `uploadUrl`;

@@ -1,6 +1,7 @@
 //! Client-side pacing (opt-in): a cap on requests in flight and a requests-per-second budget.
 //!
-//! The Botpress API answers `429` past its rate limit (botpress-wire.md §6); pacing keeps a
+//! The Botpress API answers `429` past its rate limit (the "Rate limiting" page of the API
+//! reference); pacing keeps a
 //! busy program under it instead of relying on retries. Both limits are shared by every clone
 //! of a client (including [`Client::with_bot_id`](crate::Client::with_bot_id) and friends) and
 //! count every attempt, retries included.

@@ -1,5 +1,6 @@
 //! Errors as the real service gives them: an HTTP status and the shared error body
-//! `{id, code, type, message, metadata?}` (botpress-wire.md §7).
+//! `{id, code, type, message, metadata?}` (the error catalogue of `@botpress/api` 1.70.2, its
+//! `metadata.json`, and the errors of `@botpress/client` 1.45.0).
 
 /// An API error answered by the emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]

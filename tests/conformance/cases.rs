@@ -6,7 +6,7 @@
 //! A case names the operation it calls; the judge checks that the request really went to
 //! that operation (routing the recorded request through the document), so the coverage
 //! computed from these names cannot lie. Cases using fields that the vendor export
-//! (`@botpress/api` 1.70.2) does not have yet (botpress-wire.md §15: `pageSize`,
+//! (`@botpress/api` 1.70.2) does not have yet (the types of `@botpress/client` 1.45.0 are newer: `pageSize`,
 //! `properties`, `attributes`, `min/maxMessageCount`, patchState `expiry`,
 //! `captureObservation`) are marked [`Docs::Ours`] with that reason and are not sent to the
 //! vendor document.

@@ -1,5 +1,5 @@
-//! Cross-client agreement: for the 42 methods of the documented client (botpress-operations.md
-//! §7), the official TypeScript client (`@botpress/client` 1.45.0, driven by
+//! Cross-client agreement: for the 42 methods of the documented client (the "Client methods"
+//! page of the Botpress docs), the official TypeScript client (`@botpress/client` 1.45.0, driven by
 //! `tools/node/cross-client.mjs`) and this SDK send equivalent requests for the same inputs.
 //!
 //! One table of cases ([`all`]) holds each input once, as JSON in the TypeScript client's
@@ -53,7 +53,7 @@ use crate::{
     },
 };
 
-/// The 42 methods of the documented client ("Client methods"), botpress-operations.md §7.
+/// The 42 methods of the documented client (the "Client methods" page of the Botpress docs).
 pub const DOCUMENTED: [&str; 42] = [
     "createConversation",
     "getConversation",
@@ -874,8 +874,8 @@ pub const HEADER_EXCEPTIONS: &[HeaderException] = &[
         scope: Scope::Api,
         ts: Expect::Prefix("axios/"),
         sdk: Expect::Exactly(botpress::config::DEFAULT_USER_AGENT),
-        reason: "each client identifies itself (botpress-wire.md §3, §16.1, §17: the SDK sends its crate name and \
-                 version, 1.45.0 sends axios's)",
+        reason: "each client identifies itself (the SDK sends its crate name and version, \
+                 @botpress/client 1.45.0 sends axios's)",
     },
     HeaderException {
         name: "user-agent",
@@ -883,7 +883,7 @@ pub const HEADER_EXCEPTIONS: &[HeaderException] = &[
         ts: Expect::Prefix("axios/"),
         sdk: Expect::Absent,
         reason: "the SDK's content PUT goes through the bare HTTP client, without any header of the API transport \
-                 (botpress-wire.md §11, §17: no auth, identity or custom headers on the upload); the pre-signed URL \
+                 (@botpress/client 1.45.0's uploadFile sends no auth, identity or custom headers on the upload); the pre-signed URL \
                  needs none",
     },
     HeaderException {
@@ -891,7 +891,7 @@ pub const HEADER_EXCEPTIONS: &[HeaderException] = &[
         scope: Scope::Api,
         ts: Expect::Exactly(AXIOS_ACCEPT),
         sdk: Expect::Exactly("application/json"),
-        reason: "axios's default Accept; the SDK asks for the JSON the API answers (botpress-wire.md §3, transport headers)",
+        reason: "axios's default Accept; the SDK asks for the JSON the API answers (@botpress/client 1.45.0's transport headers)",
     },
     HeaderException {
         name: "accept",

@@ -4,7 +4,7 @@
 //! body bytes.
 //!
 //! A golden file documents the real service's encoding (the official client's request,
-//! botpress-wire.md §9.2, §10, §11, §13, §17), in this format:
+//! `@botpress/client` 1.45.0, recorded request by request), in this format:
 //!
 //! ```text
 //! # comment lines: the source of the example

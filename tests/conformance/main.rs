@@ -35,7 +35,7 @@ use support::{coverage::Coverage, examples::Spec, node::NodeTools, recorder::Rec
 /// Operations of our document that the vendor export (`@botpress/api` 1.70.2) lacks.
 const NOT_IN_VENDOR_EXPORT: &[(&str, &str)] = &[(
     "captureObservation",
-    "not in the vendor export @botpress/api 1.70.2 (client 1.45.0 only, botpress-wire.md §15)",
+    "not in the vendor export @botpress/api 1.70.2 (only in the types of @botpress/client 1.45.0)",
 )];
 
 pub(crate) fn tmp(name: &str) -> std::path::PathBuf {
@@ -564,7 +564,8 @@ async fn cross_client_fails_on_a_mutated_sdk_request() {
 
 /// A generated body deserialized from JSON keeps an explicit `null` of its
 /// `Option<Nullable<T>>` fields (and leaves absent ones absent), so re-sending it sends the
-/// same request: `null` and absent mean different things (botpress-wire.md §10, §17). The
+/// same request: `null` and absent mean different things (as `@botpress/client` 1.45.0 sends
+/// them). The
 /// cross-client judge found this once broken.
 #[test]
 fn generated_bodies_keep_explicit_null_when_deserialized() {

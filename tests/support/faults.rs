@@ -192,7 +192,7 @@ impl Fault {
     }
 
     /// `429` with one delay header and the documented rate-limiter body (not the standard
-    /// error shape: botpress-wire.md §6).
+    /// error shape: the "Rate limiting" page of the Botpress API reference).
     pub fn rate_limited(header: RateLimitHeader) -> Self {
         let (name, value) = header.header();
         Self::Respond {

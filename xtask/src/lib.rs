@@ -8,6 +8,8 @@
 //!
 //! The library exists so the commands can be tested on fixture documents.
 
+#[cfg(test)]
+mod citations;
 pub mod codegen;
 pub mod differences;
 pub mod document;

@@ -1,4 +1,4 @@
-//! The authoring rules of `openapi/botpress.yaml` (design.md §1), checked by `cargo xtask codegen`.
+//! The authoring rules of `openapi/botpress.yaml`, checked by `cargo xtask codegen`.
 //!
 //! Each rule exists because progenitor (or the SDK's hand-written layer) depends on it:
 //!

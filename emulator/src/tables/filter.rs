@@ -1,4 +1,6 @@
-//! The row filter language (botpress-wire.md §13) translated into parameterised SQL.
+//! The row filter language of the Tables API (`findTableRows` in the `tablesApi` export of
+//! `@botpress/api` 1.70.2, and the Tables docs on docs.botpress.cloud) translated into
+//! parameterised SQL.
 //!
 //! A filter is a JSON object: column keys (user columns, dotted paths into object columns, or the
 //! system columns `id`, `createdAt`, `updatedAt`) with a bare value (equality) or an object of

@@ -1,4 +1,5 @@
-//! The Tables API engine: the 17 Tables operations (botpress-operations.md §6) over SQLite.
+//! The Tables API engine: the 17 Tables operations (the `tablesApi` export of `@botpress/api`
+//! 1.70.2) over SQLite.
 //!
 //! Every operation is a plain function `fn(conn, bot_id, <path params>, <body or query>)` returning
 //! the generated response type of `botpress::types`, or an [`ApiError`] with the service's error
@@ -57,7 +58,8 @@ pub trait FileStore {
     ) -> Result<Vec<u8>, ApiError>;
 }
 
-/// Limits of the service (botpress-wire.md §13) that the engine enforces.
+/// Limits of the service (the `tablesApi` schemas of `@botpress/api` 1.70.2 and the Tables docs)
+/// that the engine enforces, and the emulator's own bounds where the service documents none.
 pub mod limits {
     /// Columns per table (the schema's "maximum of 20 keys").
     pub const MAX_COLUMNS: usize = 20;

@@ -2,7 +2,7 @@
 //!
 //! A schema arrives either as a JSON schema (`{type: "object", properties: {col: {...}}}`) or as
 //! the bare object of columns (`{col: {type: ...}}`); both are stored in the normalised form of
-//! `Table.schema` (botpress-operations.md §3): `{type: "object", properties, additionalProperties:
+//! `Table.schema` (as in `@botpress/api` 1.70.2): `{type: "object", properties, additionalProperties:
 //! true, required?}` where each column carries `x-zui.index`. [`Columns`] is the parsed view used
 //! to validate row values and to resolve column names in filters.
 
