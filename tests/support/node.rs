@@ -66,8 +66,14 @@ fn install_needed(dir: &Path) -> Option<&'static str> {
 
 impl NodeTools {
     /// The tools, installed; `None` (after a loud message naming `test`) when `node` is absent.
+    /// Under CI (`CI` set) a missing `node` fails the test instead: a judge must not pass by
+    /// not running.
     pub fn get(test: &str) -> Option<Self> {
         if !runs("node") {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: CI is set and `node` is not installed: the Node-based judges cannot run"
+            );
             eprintln!(
                 "\n==================================================================\n\
                  SKIPPED {test}: `node` is not installed, so the Node tools of\n\

@@ -1,7 +1,8 @@
 //! `cargo xtask test [ARGS...]`: the README's test command. Installs the pinned Node tools
 //! (`npm ci` in `tools/node`) when they are missing or older than the lockfile, then runs
 //! `cargo test --workspace ARGS...` and exits with its status. Without node/npm the Node-based
-//! tests skip themselves; this command says so loudly and runs the rest.
+//! tests skip themselves (and fail when `CI` is set); this command says so loudly and runs the
+//! rest.
 //!
 //! The conformance judges append their summary lines (covered/total per judge) to the file
 //! named by [`SUMMARY_ENV`] (libtest hides the output of passing tests); this command points
