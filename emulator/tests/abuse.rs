@@ -667,13 +667,17 @@ async fn expensive(config: Config, rows: usize) -> (Api, Value) {
 
 #[tokio::test]
 async fn a_query_past_its_budget_is_stopped_with_a_clear_error() {
-    let (api, slow) = expensive(Config::new().query_budget(Duration::from_millis(50)), 5000).await;
+    let (api, slow) = expensive(
+        Config::new().query_budget(Duration::from_millis(1000)),
+        5000,
+    )
+    .await;
     let a = bounded(
         "slow query",
         api.call("POST", "/v1/tables/big/rows/find", Some(slow)),
     )
     .await;
-    common::assert_error(&a, 504, "OperationTimeout", "query budget of 50 ms");
+    common::assert_error(&a, 504, "OperationTimeout", "query budget of 1000 ms");
     // The connection it ran on serves the next request, and nothing was lost.
     for _ in 0..8 {
         let all = api
@@ -692,7 +696,7 @@ async fn a_query_past_its_budget_is_stopped_with_a_clear_error() {
 /// with its index entries) runs to the end even when it takes longer than the budget in all.
 #[tokio::test]
 async fn a_long_call_of_quick_statements_is_not_stopped() {
-    let api = Api::start(Config::new().query_budget(Duration::from_millis(10))).await;
+    let api = Api::start(Config::new().query_budget(Duration::from_millis(100))).await;
     api.ok(
         "POST",
         "/v1/tables",
@@ -717,7 +721,7 @@ async fn a_long_call_of_quick_statements_is_not_stopped() {
         .await;
     assert_eq!(created["rows"].as_array().unwrap().len(), 1000);
     eprintln!(
-        "1,000 inserts in {:?} with a 10 ms budget",
+        "1,000 inserts in {:?} with a 100 ms budget",
         started.elapsed()
     );
 }
