@@ -4,8 +4,6 @@
 //! answers them (a file's `url`). The two secrets differ ([`crate::db::Secrets`]): a download
 //! link cannot replace the file, an upload link cannot read it.
 
-use std::sync::Arc;
-
 use axum::{
     body::Body,
     http::{HeaderMap, Method, StatusCode, header},
@@ -55,7 +53,7 @@ pub fn download_url(base: &str, bot_id: &str, file_id: &str, secret: &str) -> St
 
 /// Serves the content routes.
 pub async fn handle(
-    state: Arc<AppState>,
+    state: &AppState,
     method: &Method,
     rest: &str,
     query: Option<&str>,
@@ -69,7 +67,7 @@ pub async fn handle(
 }
 
 async fn serve(
-    state: Arc<AppState>,
+    state: &AppState,
     method: &Method,
     rest: &str,
     query: Option<&str>,
@@ -100,7 +98,7 @@ async fn serve(
             .await?;
             let tagged_public =
                 headers.get("x-amz-tagging").and_then(|v| v.to_str().ok()) == Some("public=true");
-            blocking(move || {
+            blocking(|| {
                 state.store.with_tx(|tx| {
                 let docs = Docs::new(tx, &bot);
                 let blob = docs.blob(&file)?.ok_or_else(denied)?;
@@ -115,12 +113,11 @@ async fn serve(
                 }
                 files::complete_upload(&docs, &file, &bytes)
             })
-            })
-            .await?;
+            })?;
             Ok(StatusCode::OK.into_response())
         }
         ("files", "GET") => {
-            let (content_type, bytes) = blocking(move || {
+            let (content_type, bytes) = blocking(|| {
                 state.store.read(|conn| {
                     let docs = Docs::reader(conn, &bot);
                     let blob = docs.blob(&file)?.ok_or_else(denied)?;
@@ -139,8 +136,7 @@ async fn serve(
                         content,
                     ))
                 })
-            })
-            .await?;
+            })?;
             Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
         }
         _ => Err(ApiError::not_found(format!(

@@ -1,5 +1,5 @@
 //! SQLite storage: one writer connection and a pool of reader connections on one database in
-//! WAL mode, every request in one transaction, every transaction within a time budget.
+//! WAL mode, every request in one transaction, every statement within a time budget.
 //!
 //! Writes are serialized on the writer (`BEGIN IMMEDIATE`); reads run on their own connections
 //! against a snapshot, so no read waits behind another bot's long write or query. Each
@@ -32,7 +32,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// How the store runs: reader connections and the time budget of a transaction.
+/// How the store runs: reader connections and the time budget of a statement.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// Reader connections (at least 1); reads beyond them wait for a free one.
@@ -129,7 +129,6 @@ pub struct Store {
     readers: Mutex<Vec<Budgeted>>,
     /// Signalled when a reader is given back.
     reader_returned: Condvar,
-    path: PathBuf,
     options: StoreOptions,
     /// The private directory of a store without `--db`, removed on drop.
     temp_dir: Option<PathBuf>,
@@ -285,15 +284,9 @@ impl Store {
             writer: Mutex::new(Budgeted::new(writer)),
             readers: Mutex::new(readers),
             reader_returned: Condvar::new(),
-            path,
             options,
             temp_dir,
         })
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Runs `f` in one immediate transaction on the writer, committed when `f` succeeds, rolled
@@ -635,7 +628,8 @@ pub struct Docs<'a> {
     writable: bool,
 }
 
-fn decode(text: String) -> Result<Value, ApiError> {
+/// A stored document's JSON.
+pub(crate) fn decode(text: String) -> Result<Value, ApiError> {
     serde_json::from_str(&text)
         .map_err(|e| ApiError::internal(format!("stored document is not JSON: {e}")))
 }

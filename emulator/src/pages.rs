@@ -13,7 +13,11 @@
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
-use crate::{db::Docs, error::ApiError, query::DEFAULT_PAGE_SIZE};
+use crate::{
+    db::{Docs, decode},
+    error::ApiError,
+    query,
+};
 
 /// Which documents to read.
 #[derive(Debug, Clone, Default)]
@@ -60,11 +64,16 @@ impl<'a> Selection<'a> {
         self
     }
 
-    /// The `FROM` and `WHERE` clauses reading the selected documents as `d`, their parameters
-    /// after `?1` (bot) and `?2` (kind). With tags, the first tag's entries in `doc_tags` drive
-    /// the read (`CROSS JOIN` keeps that order: the cost follows the documents with the tag,
-    /// not the documents of the kind) and the others are probed per document.
-    fn clauses(&self, params: &mut Vec<SqlValue>) -> (String, String) {
+    /// The `FROM` and `WHERE` clauses reading the selected documents of `bot_id` as `d`, and
+    /// their parameters (`?1` the bot, `?2` the kind, then the rest). With tags, the first
+    /// tag's entries in `doc_tags` drive the read (`CROSS JOIN` keeps that order: the cost
+    /// follows the documents with the tag, not the documents of the kind) and the others are
+    /// probed per document.
+    fn clauses(&self, bot_id: &str) -> (String, String, Vec<SqlValue>) {
+        let mut params = vec![
+            SqlValue::Text(bot_id.to_string()),
+            SqlValue::Text(self.kind.to_string()),
+        ];
         let bind = |params: &mut Vec<SqlValue>, v: SqlValue| {
             params.push(v);
             format!("?{}", params.len())
@@ -72,12 +81,12 @@ impl<'a> Selection<'a> {
         let mut from = String::from("docs d");
         let mut conditions = String::from("d.bot_id = ?1 AND d.kind = ?2");
         if let Some(parent) = self.parent {
-            let p = bind(params, SqlValue::Text(parent.to_string()));
+            let p = bind(&mut params, SqlValue::Text(parent.to_string()));
             conditions.push_str(&format!(" AND d.parent = {p}"));
         }
         for (i, (key, value)) in self.tags.iter().enumerate() {
-            let k = bind(params, SqlValue::Blob(key.as_bytes().to_vec()));
-            let v = bind(params, SqlValue::Blob(value.as_bytes().to_vec()));
+            let k = bind(&mut params, SqlValue::Blob(key.as_bytes().to_vec()));
+            let v = bind(&mut params, SqlValue::Blob(value.as_bytes().to_vec()));
             let tag = format!(
                 "t{i}.bot_id = ?1 AND t{i}.kind = ?2 AND t{i}.key = {k} AND t{i}.value = {v}"
             );
@@ -90,7 +99,7 @@ impl<'a> Selection<'a> {
                 ));
             }
         }
-        (from, conditions)
+        (from, conditions, params)
     }
 }
 
@@ -165,16 +174,6 @@ impl Cursor {
     }
 }
 
-/// The page size a list query asks for (`pageSize`, default 20).
-fn page_size(query: &Map<String, Value>) -> usize {
-    query
-        .get("pageSize")
-        .and_then(Value::as_u64)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .max(1)
-}
-
 /// One page of the selected documents in `order`, after the query's `nextToken`, of the
 /// query's `pageSize`: `keep` turns each document read into the item answered, or `None` to
 /// skip it. Returns the items and the token of the next page (absent on the last page).
@@ -185,17 +184,13 @@ pub fn page(
     query: &Map<String, Value>,
     mut keep: impl FnMut(Value) -> Result<Option<Value>, ApiError>,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    let size = page_size(query);
+    let size = query::page_size(query, "pageSize");
     let after = query
         .get("nextToken")
         .and_then(Value::as_str)
         .map(Cursor::parse)
         .transpose()?;
-    let mut params = vec![
-        SqlValue::Text(docs.bot_id().to_string()),
-        SqlValue::Text(selection.kind.to_string()),
-    ];
-    let (from, mut sql) = selection.clauses(&mut params);
+    let (from, mut sql, mut params) = selection.clauses(docs.bot_id());
     let field = order.field.sql();
     let (cmp, dir) = if order.descending {
         ("<", "DESC")
@@ -222,10 +217,7 @@ pub fn page(
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let value: String = row.get::<_, Option<String>>(1)?.unwrap_or_default();
-        let data: String = row.get(2)?;
-        let doc = serde_json::from_str(&data)
-            .map_err(|e| ApiError::internal(format!("stored document is not JSON: {e}")))?;
-        let Some(item) = keep(doc)? else {
+        let Some(item) = keep(decode(row.get(2)?)?)? else {
             continue;
         };
         if items.len() == size {
@@ -244,18 +236,12 @@ pub fn first(
     selection: &Selection<'_>,
     mut accept: impl FnMut(&Value) -> Result<bool, ApiError>,
 ) -> Result<Option<Value>, ApiError> {
-    let mut params = vec![
-        SqlValue::Text(docs.bot_id().to_string()),
-        SqlValue::Text(selection.kind.to_string()),
-    ];
-    let (from, conditions) = selection.clauses(&mut params);
+    let (from, conditions, params) = selection.clauses(docs.bot_id());
     let sql = format!("SELECT d.data FROM {from} WHERE {conditions} ORDER BY d.seq");
     let mut stmt = docs.conn().prepare_cached(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
     while let Some(row) = rows.next()? {
-        let data: String = row.get(0)?;
-        let doc: Value = serde_json::from_str(&data)
-            .map_err(|e| ApiError::internal(format!("stored document is not JSON: {e}")))?;
+        let doc = decode(row.get(0)?)?;
         if accept(&doc)? {
             return Ok(Some(doc));
         }
@@ -315,11 +301,7 @@ mod plans {
         store
             .with_tx(|tx| {
                 let docs = Docs::new(tx, "bot");
-                let mut params = vec![
-                    SqlValue::Text("bot".into()),
-                    SqlValue::Text(selection.kind.into()),
-                ];
-                let (from, conditions) = selection.clauses(&mut params);
+                let (from, conditions, mut params) = selection.clauses("bot");
                 let field = order.field.sql();
                 let sql = if first_doc {
                     format!("SELECT d.data FROM {from} WHERE {conditions} ORDER BY d.seq")

@@ -181,6 +181,16 @@ pub fn file_tags_match(tags: &Value, filter: Option<&Value>) -> bool {
     })
 }
 
+/// The page size a list query asks for with `size_param` (default 20, at least 1).
+pub fn page_size(query: &Map<String, Value>, size_param: &str) -> usize {
+    query
+        .get(size_param)
+        .and_then(Value::as_u64)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .max(1)
+}
+
 /// A page of `items` from the query's `nextToken` and `pageSize` (default 20):
 /// the items and the token of the next page, absent at the end.
 pub fn page<T>(
@@ -188,12 +198,7 @@ pub fn page<T>(
     query: &Map<String, Value>,
     size_param: &str,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let size = query
-        .get(size_param)
-        .and_then(Value::as_u64)
-        .map(|n| n as usize)
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .max(1);
+    let size = page_size(query, size_param);
     let offset = match query.get("nextToken").and_then(Value::as_str) {
         Some(token) => token
             .strip_prefix("page:")

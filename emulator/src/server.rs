@@ -72,10 +72,10 @@ async fn handle(
 ) -> Response {
     let path = uri.path();
     if let Some(rest) = path.strip_prefix(content::PREFIX) {
-        return content::handle(state, &method, rest, uri.query(), &headers, body).await;
+        return content::handle(&state, &method, rest, uri.query(), &headers, body).await;
     }
     let started = std::time::Instant::now();
-    let result = serve_api(state.clone(), &method, &uri, &headers, body).await;
+    let result = serve_api(&state, &method, &uri, &headers, body).await;
     let response = match result {
         Ok((status, value)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -124,11 +124,9 @@ pub async fn read_body(
     }
 }
 
-/// Runs blocking storage work off the async workers, so that a long query holds one
-/// blocking thread and its connection, not the server.
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
+/// Runs blocking storage work so that a long query holds its own thread and connection, not
+/// the server.
+pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
     if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
         // The worker runs the work itself and hands its other tasks to another thread: no
@@ -150,7 +148,7 @@ fn reads_only(op: &crate::spec::Operation) -> bool {
 }
 
 async fn serve_api(
-    state: Arc<AppState>,
+    state: &AppState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -183,15 +181,16 @@ async fn serve_api(
         path.insert(name.to_string(), value);
     }
     let query = query::parse(op, &query::pairs(uri.query().unwrap_or(""))?)?;
+    // Read whole even when the operation takes none: limits and timeouts hold for every request.
+    let bytes = read_body(
+        body,
+        headers,
+        state.config.max_body_bytes,
+        state.config.limits.body_timeout,
+    )
+    .await?;
     let body = match &op.body {
         Some(validator) => {
-            let bytes = read_body(
-                body,
-                headers,
-                state.config.max_body_bytes,
-                state.config.limits.body_timeout,
-            )
-            .await?;
             let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
                 json!({})
             } else {
@@ -204,16 +203,7 @@ async fn serve_api(
             check(validator, &value, "body")?;
             value
         }
-        None => {
-            read_body(
-                body,
-                headers,
-                state.config.max_body_bytes,
-                state.config.limits.body_timeout,
-            )
-            .await?;
-            Value::Null
-        }
+        None => Value::Null,
     };
     let req = api::Req {
         path,
@@ -227,18 +217,19 @@ async fn serve_api(
         base_url: state.public_url.clone(),
     };
     let value = if op.id == "callAction" {
-        actions::call(&state, &req).await?
+        actions::call(state, &req).await?
+    } else if reads_only(op) {
+        blocking(|| {
+            state
+                .store
+                .read(|conn| api::dispatch(&op.id, conn, &req, false))
+        })?
     } else {
-        let (shared, read) = (state.clone(), reads_only(op));
-        blocking(move || {
-            let store = &shared.store;
-            if read {
-                store.read(|conn| api::dispatch(&op.id, conn, &req, false))
-            } else {
-                store.with_tx(|tx| api::dispatch(&op.id, tx, &req, true))
-            }
-        })
-        .await?
+        blocking(|| {
+            state
+                .store
+                .with_tx(|tx| api::dispatch(&op.id, tx, &req, true))
+        })?
     };
     if let (true, Some(validator)) = (state.config.validate_responses, &op.response) {
         check(validator, &value, "response").map_err(|e| {
