@@ -101,8 +101,8 @@ async fn serve(
             blocking(|| {
                 state.store.with_tx(|tx| {
                 let docs = Docs::new(tx, &bot);
-                let blob = docs.blob(&file)?.ok_or_else(denied)?;
-                if blob.secrets.upload.is_empty() || blob.secrets.upload != secret {
+                let secrets = docs.secrets(&file)?.ok_or_else(denied)?;
+                if secrets.upload.is_empty() || secrets.upload != secret {
                     return Err(denied());
                 }
                 let doc = docs.get(files::KIND, &file)?.ok_or_else(denied)?;

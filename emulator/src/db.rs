@@ -606,6 +606,14 @@ impl Secrets {
     }
 }
 
+/// The secrets in the first two columns of a `blobs` row (`secret`, `upload_secret`).
+fn secrets_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Secrets> {
+    Ok(Secrets {
+        download: r.get(0)?,
+        upload: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+    })
+}
+
 impl Default for Secrets {
     fn default() -> Self {
         Self::new()
@@ -818,13 +826,21 @@ impl<'a> Docs<'a> {
             )?
             .query_row(params![self.bot_id, file_id], |r| {
                 Ok(Blob {
-                    secrets: Secrets {
-                        download: r.get(0)?,
-                        upload: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    },
+                    secrets: secrets_from(r)?,
                     content: r.get(2)?,
                 })
             })
+            .optional()?)
+    }
+
+    /// The secrets of a file's URLs, without reading its content.
+    pub fn secrets(&self, file_id: &str) -> Result<Option<Secrets>, ApiError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT secret, upload_secret FROM blobs WHERE bot_id = ?1 AND file_id = ?2",
+            )?
+            .query_row(params![self.bot_id, file_id], secrets_from)
             .optional()?)
     }
 

@@ -95,10 +95,8 @@ pub fn find(docs: &Docs<'_>, id_or_key: &str) -> Result<Value, ApiError> {
 /// A file as answered: internal fields dropped, `url` pointing at the emulator.
 pub fn output(docs: &Docs<'_>, req_base: &str, mut doc: Value) -> Result<Value, ApiError> {
     let id = doc["id"].as_str().unwrap_or_default().to_string();
-    let secret = docs
-        .blob(&id)?
-        .map(|b| b.secrets.download)
-        .unwrap_or_default();
+    // The secret only: a listed file's content is not read.
+    let secret = docs.secrets(&id)?.map(|s| s.download).unwrap_or_default();
     doc["url"] = json!(content::download_url(req_base, docs.bot_id(), &id, &secret));
     if let Some(o) = doc.as_object_mut() {
         o.retain(|k, _| !k.starts_with('_'));
