@@ -4,7 +4,7 @@
 //! - `botpress_api.rs`: the open enums, the schemas' types with the request builders, and
 //!   the operation builders;
 //! - `pagination.rs`: the table of list operations (see `sdk/paginate.rs`);
-//! - `flat_setter_cases.rs`: the wire cases of `tests/operations.rs` that send every body
+//! - `flat_setter_cases.rs`: the wire cases of `tests/it/operations.rs` that send every body
 //!   both whole and through the flat setters.
 
 #[path = "build/mod.rs"]

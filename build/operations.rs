@@ -534,7 +534,7 @@ pub fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>) -> To
     }
 }
 
-/// The text of `flat_setter_cases.rs`, for the wire tests (`tests/operations.rs`): for
+/// The text of `flat_setter_cases.rs`, for the wire tests (`tests/it/operations.rs`): for
 /// every operation with a body, the same body sent once whole (`body(..)`) and once through
 /// the flat `set_` twins, one per field. The includer defines `Pending`, `pending(future)` and
 /// `to_json(response)`.
