@@ -4,6 +4,7 @@
 //! - `botpress_api.rs`: the open enums, the schemas' types with the request builders, and
 //!   the operation builders;
 //! - `pagination.rs`: the table of list operations (see `sdk/paginate.rs`);
+//! - `openapi.json`: the document as compact JSON (`botpress::OPENAPI_DOCUMENT`);
 //! - `flat_setter_cases.rs`: the wire cases of `tests/it/operations.rs` that send every body
 //!   both whole and through the flat setters.
 
@@ -24,6 +25,7 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     fs::write(out.join("botpress_api.rs"), generated.client).expect("write client");
     fs::write(out.join("pagination.rs"), generated.pagination).expect("write pagination table");
+    fs::write(out.join("openapi.json"), generated.document).expect("write the document as JSON");
     fs::write(
         out.join("flat_setter_cases.rs"),
         generated.flat_setter_cases,

@@ -40,12 +40,14 @@ pub struct Generated {
     pub flat_setter_cases: String,
     /// How many lines of the client were generated.
     pub lines: usize,
+    /// The document as compact JSON (`botpress::OPENAPI_DOCUMENT`).
+    pub document: String,
 }
 
 /// Generates the client from the text of the document.
 pub fn generate(text: &str) -> Result<Generated, String> {
     let doc: serde_json::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
+        serde_yaml_ng::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
     let shaped = document::shape(doc.clone())?;
     let enums = document::named_enums(&shaped);
     let mut replacements: Vec<(String, String)> = enums
@@ -109,6 +111,7 @@ pub fn generate(text: &str) -> Result<Generated, String> {
         syn::parse2(file).map_err(|e| format!("generated code does not parse: {e}"))?;
     let client = prettyplease::unparse(&ast);
     Ok(Generated {
+        document: serde_json::to_string(&doc).map_err(|e| format!("document as JSON: {e}"))?,
         lines: client.lines().count(),
         flat_setter_cases,
         client,

@@ -35,6 +35,18 @@ pub use retry::RetryPolicy;
 pub use state::TypedState;
 pub use transport::{DEFAULT_USER_AGENT, Identity};
 
+/// The OpenAPI 3.0 document this client is generated from (`openapi/botpress.yaml` in the
+/// package), as compact JSON: every operation, parameter and schema the client knows, for
+/// tools that check requests against it (`botpress-emulator` validates every request it
+/// serves with it).
+///
+/// ```
+/// let doc: serde_json::Value = serde_json::from_str(botpress::OPENAPI_DOCUMENT).unwrap();
+/// assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+/// assert!(doc["paths"]["/v1/chat/conversations"]["post"]["operationId"] == "createConversation");
+/// ```
+pub const OPENAPI_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
 /// The request and response types of every operation, generated from
 /// `openapi/botpress.yaml`, and the builders of the request types.
 ///

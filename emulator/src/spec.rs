@@ -1,5 +1,6 @@
-//! The OpenAPI document (`openapi/botpress.yaml`, embedded at build time) as the emulator uses
-//! it: one [`Operation`] per operation with its route, parameters, validators and success status.
+//! The OpenAPI document the SDK is generated from ([`botpress::OPENAPI_DOCUMENT`]) as the
+//! emulator uses it: one [`Operation`] per operation with its route, parameters, validators
+//! and success status.
 
 use std::sync::OnceLock;
 
@@ -8,8 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::validate::{compile, to_json_schema};
 
-/// The document the SDK is generated from.
-pub const DOCUMENT: &str = include_str!("../../openapi/botpress.yaml");
+/// The document the SDK is generated from, as JSON.
+pub const DOCUMENT: &str = botpress::OPENAPI_DOCUMENT;
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,9 +124,9 @@ impl Spec {
         SPEC.get_or_init(|| Spec::parse(DOCUMENT))
     }
 
-    /// Parses a document (panics on a malformed one: it is compiled in and tested).
+    /// Parses a document in JSON (panics on a malformed one: it is compiled in and tested).
     pub fn parse(text: &str) -> Spec {
-        let doc: Value = serde_yaml::from_str(text).expect("openapi/botpress.yaml is valid YAML");
+        let doc: Value = serde_json::from_str(text).expect("the document is valid JSON");
         let empty = Map::new();
         let components = doc
             .pointer("/components/schemas")

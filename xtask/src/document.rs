@@ -95,7 +95,7 @@ impl Document {
     /// Parses `text` as the document found at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let shown = path.display();
-        let root: Value = serde_yaml::from_str(text)
+        let root: Value = serde_yaml_ng::from_str(text)
             .map_err(|e| anyhow!("{shown}: not a valid YAML/JSON document: {e}"))?;
         if !root.is_object() {
             bail!("{shown}: not an OpenAPI document: the top level must be a mapping");
@@ -105,7 +105,7 @@ impl Document {
             Some(v) => bail!("{shown}: `openapi: {v}`: only OpenAPI 3.0.x documents are supported"),
             None => bail!("{shown}: not an OpenAPI document: no `openapi: 3.0.x` version field"),
         }
-        if let Err(e) = serde_yaml::from_str::<openapiv3::OpenAPI>(text) {
+        if let Err(e) = serde_yaml_ng::from_str::<openapiv3::OpenAPI>(text) {
             // serde's untagged enums (`$ref` or inline) lose the place of the error: narrow it
             // down part by part.
             return Err(match structure_error(&root) {

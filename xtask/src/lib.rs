@@ -4,7 +4,9 @@
 //!   refresh the files derived from it ([`codegen`], [`rules`], [`inventory`]);
 //! - `spec-diff`: compare the document with the vendor export, every difference explained by
 //!   `openapi/DIFFERENCES.md` ([`spec_diff`], [`differences`], [`npm`]);
-//! - `test`: the whole test suite, Node tools installed first ([`suite`]).
+//! - `test`: the whole test suite, Node tools installed first ([`suite`]);
+//! - `package`: both published crates packaged, then built and run from the `.crate` files
+//!   alone, offline ([`package`]).
 //!
 //! The library exists so the commands can be tested on fixture documents.
 
@@ -15,6 +17,7 @@ pub mod differences;
 pub mod document;
 pub mod inventory;
 pub mod npm;
+pub mod package;
 pub mod rules;
 pub mod spec_diff;
 pub mod suite;

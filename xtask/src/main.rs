@@ -4,7 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use xtask::{codegen, npm, spec_diff, suite, workspace_root};
+use xtask::{codegen, npm, package, spec_diff, suite, workspace_root};
 
 mod bench;
 
@@ -45,6 +45,9 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Package `botpress` and `botpress-emulator`, then build and run a throwaway crate against the
+    /// packaged files alone, offline.
+    Package,
     /// Measure the SDK (overhead, instructions, pagination, emulator, scale, build times) and print
     /// the figures.
     Bench {
@@ -130,6 +133,10 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Cmd::Test { args } => suite::command(&paths.root()?, &args),
+        Cmd::Package => {
+            package::command(&paths.root()?)?;
+            Ok(0)
+        }
         Cmd::Bench {
             quick,
             codegen,

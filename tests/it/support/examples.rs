@@ -42,7 +42,7 @@ impl Spec {
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         Self {
-            doc: serde_yaml::from_str(&text)
+            doc: serde_yaml_ng::from_str(&text)
                 .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display())),
         }
     }
