@@ -344,7 +344,7 @@ impl ClientBuilder {
             Some(http) => http,
             None => {
                 let connect = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-                reqwest::Client::builder()
+                crate::tls::apply(reqwest::Client::builder())?
                     .connect_timeout(config::positive(connect, "connect_timeout")?)
                     .build()
                     .map_err(|e| ConfigError::HttpClient(e.to_string()))?
@@ -354,6 +354,14 @@ impl ClientBuilder {
             setting: Setting::Option("base_url"),
             reason: e.to_string(),
         })?;
+        if base_url.scheme() == "https" && !crate::tls::HTTPS {
+            return Err(ConfigError::InvalidUrl {
+                setting: Setting::Option("base_url"),
+                reason: "https needs a TLS feature of botpress (`rustls`, the default, \
+                         `rustls-aws-lc-rs`, `rustls-no-provider` or `native-tls`): this build has none"
+                    .into(),
+            });
+        }
         let transport = Transport::new(
             identity,
             Shared {

@@ -21,6 +21,7 @@ pub mod retry;
 pub mod state;
 pub mod tables;
 mod timestamp;
+pub mod tls;
 pub mod trace;
 mod transport;
 mod wire;

@@ -115,7 +115,10 @@ fn state(config: Config, addr: SocketAddr) -> std::io::Result<(Arc<server::AppSt
         store,
         config,
         token: token.clone(),
-        http: reqwest::Client::new(),
+        http: botpress::tls::reqwest_builder()
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+            .build()
+            .map_err(std::io::Error::other)?,
         public_url,
     };
     Ok((Arc::new(state), token))

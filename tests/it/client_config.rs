@@ -290,7 +290,7 @@ fn config_errors_name_the_setting() {
     assert_eq!(
         opt_err(
             Client::builder()
-                .http_client(reqwest::Client::new())
+                .http_client(botpress::tls::reqwest_builder().unwrap().build().unwrap())
                 .connect_timeout(Duration::from_secs(1))
         ),
         "`connect_timeout` cannot be applied to a custom reqwest::Client: set it on its reqwest::ClientBuilder"

@@ -405,7 +405,7 @@ async fn call(
 /// file (upsert then upload), workflows and table rows, in turn, until stopped.
 async fn mixed_worker(base: String, id: usize, round: usize, progress: Arc<Progress>) -> MixedAcks {
     use reqwest::Method;
-    let http = reqwest::Client::new();
+    let http = botpress::tls::reqwest_builder().unwrap().build().unwrap();
     let mut acks = MixedAcks::default();
     let Some(c) = call(
         &http,
@@ -534,7 +534,7 @@ async fn mixed_worker(base: String, id: usize, round: usize, progress: Arc<Progr
 /// a later upload in flight at the kill), workflows by id, rows by id.
 async fn verify_mixed(base: &str, acks: &MixedAcks) {
     use reqwest::Method;
-    let http = reqwest::Client::new();
+    let http = botpress::tls::reqwest_builder().unwrap().build().unwrap();
     for ((_, n), id) in &acks.messages {
         let m = call(
             &http,

@@ -739,7 +739,10 @@ async fn files(j: &mut Judge) {
     let file = s(&up, "/file/id");
     assert!(file.starts_with("file_"), "{file}");
     assert_eq!(up["file"]["status"], "upload_pending");
-    let put = reqwest::Client::new()
+    let put = botpress::tls::reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap()
         .put(s(&up, "/file/uploadUrl"))
         .header("content-type", "text/plain")
         .body("hello world")

@@ -104,7 +104,7 @@ pub async fn run(tools: &NodeTools, document: &Path, served: Served, label: &str
         .expect("client");
     let ours = Spec::load();
     let served_spec = Spec::from_file(document);
-    let replay = reqwest::Client::new();
+    let replay = botpress::tls::reqwest_builder().unwrap().build().unwrap();
     let decoder = Recorder::start().await;
     let decoder_client = Client::builder()
         .base_url(&decoder.base_url)

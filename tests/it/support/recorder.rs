@@ -169,7 +169,7 @@ impl Recorder {
         Self::start_with(Shared {
             upstream: Some((
                 upstream.trim_end_matches('/').to_string(),
-                reqwest::Client::new(),
+                botpress::tls::reqwest_builder().unwrap().build().unwrap(),
             )),
             ..Shared::default()
         })

@@ -20,7 +20,7 @@ impl Api {
     pub fn new(url: &str, token: &str, bot: &str) -> Result<Self> {
         Ok(Self {
             // A server that stops answering fails the run instead of hanging it.
-            http: reqwest::Client::builder()
+            http: botpress::tls::reqwest_builder()?
                 .timeout(Duration::from_secs(60))
                 .build()?,
             url: url.to_string(),

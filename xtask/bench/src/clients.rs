@@ -136,7 +136,7 @@ pub fn main(which: &str, args: &Args) -> Result<()> {
                 .await
             }
             "raw" => {
-                let client = reqwest::Client::new();
+                let client = botpress::tls::reqwest_builder()?.build()?;
                 let endpoint = format!("{url}/v1/chat/conversations/{ID}");
                 measure(concurrency, warmup, duration, fixed, || async {
                     let response = client

@@ -29,7 +29,7 @@ pub fn main(args: &Args) -> Result<()> {
         .enable_all()
         .build()?;
     // A server that stops answering fails the run instead of hanging it.
-    let client = reqwest::Client::builder()
+    let client = botpress::tls::reqwest_builder()?
         .timeout(std::time::Duration::from_secs(30))
         .build()?;
     let (requests, wall, cpu_us) =

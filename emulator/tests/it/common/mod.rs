@@ -40,7 +40,7 @@ impl Api {
         let emulator = spawn(config.token(TOKEN)).await.expect("emulator starts");
         Api {
             emulator,
-            http: reqwest::Client::new(),
+            http: botpress::tls::reqwest_builder().unwrap().build().unwrap(),
         }
     }
 
