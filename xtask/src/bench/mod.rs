@@ -4,12 +4,14 @@
 //!
 //! Sections: `overhead` (per-request cost against raw reqwest and the official TypeScript
 //! client), `instructions` (callgrind counts per request, SDK next to raw reqwest), `pagination` (flat memory, prefetch), `emulator` (throughput next to Prism),
-//! `build` (clean, incremental and code generation times). The measuring programs are the
+//! `build` (clean, incremental and code generation times), `downstream` (a user crate's clean
+//! build and package count per feature set). The measuring programs are the
 //! release build of the `botpress-bench` crate, each client in its own process; only loopback
 //! servers are used.
 
 mod build_time;
 mod child;
+mod downstream;
 mod emulator;
 mod instructions;
 mod overhead;
@@ -29,6 +31,7 @@ pub const SECTIONS: &[&str] = &[
     "emulator",
     "scale",
     "build",
+    "downstream",
 ];
 
 /// How long each measurement runs.
@@ -109,6 +112,9 @@ pub fn command(root: &Path, options: &Options) -> Result<i32> {
         }
         if wanted("build") {
             sections.push(build_time::run(&env, &timing)?);
+        }
+        if wanted("downstream") {
+            sections.push(downstream::run(&env, options.quick)?);
         }
     }
     report::finish(&sections, options.quick, &json_path)?;
