@@ -24,6 +24,23 @@ pub mod suite;
 
 use std::path::{Path, PathBuf};
 
+/// The cargo that runs this command (`CARGO`), else `cargo` from the `PATH`.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs `cmd` (its output goes to ours); fails, showing the command, unless it succeeds.
+pub fn run(cmd: &mut std::process::Command) -> anyhow::Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("running {shown}: {e}"))?;
+    if !status.success() {
+        anyhow::bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
 /// The workspace root: `CARGO_MANIFEST_DIR/..` under `cargo run`/`cargo xtask`, otherwise the
 /// nearest ancestor of the current directory holding `openapi/botpress.yaml`.
 pub fn workspace_root() -> anyhow::Result<PathBuf> {

@@ -22,6 +22,8 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
+use crate::{cargo, run};
+
 /// The published crates, in dependency order.
 const CRATES: [&str; 2] = ["botpress", "botpress-emulator"];
 
@@ -222,19 +224,6 @@ fn workspace_version(root: &Path) -> Result<String> {
 /// A path as a TOML basic string.
 fn toml_string(path: &Path) -> String {
     format!("{:?}", path.display().to_string())
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-fn run(cmd: &mut Command) -> Result<()> {
-    let shown = format!("{cmd:?}");
-    let status = cmd.status().with_context(|| format!("running {shown}"))?;
-    if !status.success() {
-        bail!("{shown} failed ({status})");
-    }
-    Ok(())
 }
 
 /// Removes a scratch directory when dropped.

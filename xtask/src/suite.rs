@@ -30,7 +30,7 @@ pub fn command(root: &Path, args: &[String]) -> Result<i32> {
         std::process::id()
     ));
     std::fs::write(&summary, "").with_context(|| format!("creating {}", summary.display()))?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = crate::cargo();
     let mut cmd = Command::new(&cargo);
     cmd.arg("test")
         .arg("--workspace")

@@ -41,10 +41,7 @@ pub fn target_dir(root: &Path) -> Result<PathBuf> {
         .context("cargo metadata has no target_directory")
 }
 
-/// The `cargo` that runs this xtask.
-pub fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
+pub use xtask::cargo;
 
 /// Builds the measuring programs in release mode.
 pub fn prepare(root: &Path) -> Result<Env> {

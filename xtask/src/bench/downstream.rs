@@ -126,15 +126,11 @@ fn write_crate(dir: &Path, sdk: &Path, no_default: bool, features: &str) -> Resu
     if lock.is_file() {
         fs::copy(&lock, dir.join("Cargo.lock"))?;
     }
-    let status = Command::new(cargo())
-        .args(["fetch", "--quiet"])
-        .current_dir(dir)
-        .status()
-        .context("running cargo fetch")?;
-    if !status.success() {
-        bail!("cargo fetch failed in {}", dir.display());
-    }
-    Ok(())
+    xtask::run(
+        Command::new(cargo())
+            .args(["fetch", "--quiet"])
+            .current_dir(dir),
+    )
 }
 
 /// Packages the crate depends on (normal and build dependencies, for this platform).
@@ -175,16 +171,6 @@ fn clean_build(dir: &Path, profile: &str) -> Result<f64> {
     if profile == "release" {
         cmd.arg("--release");
     }
-    let status = cmd
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(dir)
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!(
-            "the downstream build ({profile}) failed in {}",
-            dir.display()
-        );
-    }
+    xtask::run(cmd.env("CARGO_TARGET_DIR", &target).current_dir(dir))?;
     Ok(started.elapsed().as_secs_f64())
 }
