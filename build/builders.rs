@@ -253,7 +253,7 @@ impl Shape {
 
 /// One setter of a builder (and of the operation builders that delegate to it).
 #[derive(Clone)]
-pub struct Setter {
+pub(crate) struct Setter {
     /// The field's Rust name (`conversation_id`, `type_`): the setter's name.
     pub method: syn::Ident,
     /// `set_<field>`.
@@ -270,7 +270,7 @@ pub struct Setter {
 }
 
 /// The wire name of a field: its `serde(rename)`, else its Rust name.
-pub fn wire_name(field: &syn::Field) -> String {
+pub(crate) fn wire_name(field: &syn::Field) -> String {
     for attr in &field.attrs {
         if !attr.path().is_ident("serde") {
             continue;
@@ -288,7 +288,10 @@ pub fn wire_name(field: &syn::Field) -> String {
 }
 
 /// The builder of `s`, and its setters.
-pub fn builder(s: &syn::ItemStruct, nested: &BTreeSet<String>) -> (TokenStream, Vec<Setter>) {
+pub(crate) fn builder(
+    s: &syn::ItemStruct,
+    nested: &BTreeSet<String>,
+) -> (TokenStream, Vec<Setter>) {
     let name = &s.ident;
     let builder = format_ident!("{name}Builder");
     let mut setters = Vec::new();

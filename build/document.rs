@@ -32,7 +32,7 @@ const DROPPED_KEYWORDS: &[&str] = &[
 ];
 
 /// Synthetic schemas of the tri-states, and the Rust type each stands for.
-pub const NULLABLE: &[(&str, &str)] = &[
+pub(crate) const NULLABLE: &[(&str, &str)] = &[
     (
         "NullableString",
         "crate::nullable::Nullable<::std::string::String>",
@@ -49,7 +49,7 @@ pub const NULLABLE: &[(&str, &str)] = &[
 ];
 
 /// All the changes of the [module docs](self), in order.
-pub fn shape(mut doc: Value) -> Result<Value, String> {
+pub(crate) fn shape(mut doc: Value) -> Result<Value, String> {
     hoist_enums(&mut doc)?;
     tri_states(&mut doc)?;
     drop_validation(&mut doc);
@@ -59,7 +59,7 @@ pub fn shape(mut doc: Value) -> Result<Value, String> {
 /// Removes [`DROPPED_KEYWORDS`] from every schema, and makes `additionalProperties: true`
 /// next to `properties` an empty schema (typify keeps undeclared keys, as a flattened map,
 /// for `{}` but drops them for `true`; both mean the same in JSON Schema).
-pub fn drop_validation(v: &mut Value) {
+pub(crate) fn drop_validation(v: &mut Value) {
     match v {
         Value::Object(map) => {
             if map.contains_key("properties")
@@ -109,7 +109,7 @@ fn reference(target: &str, prop: &Value) -> Value {
 
 /// Request bodies (schemas named `*Body`): every nullable field, and the nullable values of
 /// a map field, become tri-states (see the [module docs](self)).
-pub fn tri_states(doc: &mut Value) -> Result<(), String> {
+pub(crate) fn tri_states(doc: &mut Value) -> Result<(), String> {
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -231,7 +231,7 @@ fn collect(schema: &Value, pointer: &str, owner: &str, out: &mut Vec<Inline>) {
 }
 
 /// Every named string enum of `components/schemas`, in name order.
-pub fn named_enums(doc: &Value) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn named_enums(doc: &Value) -> BTreeMap<String, Vec<String>> {
     doc.pointer("/components/schemas")
         .and_then(Value::as_object)
         .into_iter()
@@ -241,7 +241,7 @@ pub fn named_enums(doc: &Value) -> BTreeMap<String, Vec<String>> {
 }
 
 /// Makes every inline string enum a named one (see the [module docs](self)).
-pub fn hoist_enums(doc: &mut Value) -> Result<(), String> {
+pub(crate) fn hoist_enums(doc: &mut Value) -> Result<(), String> {
     let named = named_enums(doc);
     let mut inline = Vec::new();
     for (name, schema) in doc

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::names::variant;
 
 /// The Rust code of one open enum.
-pub fn open_enum(name: &str, values: &[String]) -> proc_macro2::TokenStream {
+pub(crate) fn open_enum(name: &str, values: &[String]) -> proc_macro2::TokenStream {
     let ident = format_ident!("{name}");
     let variants: Vec<_> = values
         .iter()

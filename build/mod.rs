@@ -12,13 +12,13 @@
 //! 4. [`builders`]: every request type gets a builder with one setter per field;
 //! 5. [`operations`]: every operation gets a builder with flat setters and `send()`;
 //! 6. [`pagination`]: the table of list operations for `.stream()` / `.pages()`.
-pub mod builders;
-pub mod document;
-pub mod enums;
-pub mod names;
-pub mod operations;
-pub mod pagination;
-pub mod types;
+pub(crate) mod builders;
+pub(crate) mod document;
+pub(crate) mod enums;
+pub(crate) mod names;
+pub(crate) mod operations;
+pub(crate) mod pagination;
+pub(crate) mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,7 +31,7 @@ const REPLACEMENTS: &[(&str, &str)] = &[
 ];
 
 /// What the generator writes.
-pub struct Generated {
+pub(crate) struct Generated {
     /// The client: `enums`, `types` (with the request builders) and `operations` modules.
     pub client: String,
     /// The pagination table (see [`pagination`]).
@@ -45,7 +45,7 @@ pub struct Generated {
 }
 
 /// Generates the client from the text of the document.
-pub fn generate(text: &str) -> Result<Generated, String> {
+pub(crate) fn generate(text: &str) -> Result<Generated, String> {
     let doc: serde_json::Value =
         serde_yaml_ng::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
     let shaped = document::shape(doc.clone())?;

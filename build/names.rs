@@ -7,7 +7,7 @@
 //!   does for fields.
 
 /// `getOrCreateUser` → `get_or_create_user`; `x-bot-id` → `x_bot_id`; `pageSize` → `page_size`.
-pub fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in name.chars() {
@@ -31,7 +31,7 @@ pub fn snake(name: &str) -> String {
 }
 
 /// `getOrCreateUser` → `GetOrCreateUser`; `sort-field` → `SortField`; `in_progress` → `InProgress`.
-pub fn pascal(name: &str) -> String {
+pub(crate) fn pascal(name: &str) -> String {
     let mut out = String::new();
     let mut upper = true;
     for c in name.chars() {
@@ -50,7 +50,7 @@ pub fn pascal(name: &str) -> String {
 }
 
 /// `name` as a Rust identifier: keywords get a trailing underscore.
-pub fn ident(name: &str) -> proc_macro2::Ident {
+pub(crate) fn ident(name: &str) -> proc_macro2::Ident {
     const KEYWORDS: &[&str] = &[
         "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else",
         "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod",
@@ -67,7 +67,7 @@ pub fn ident(name: &str) -> proc_macro2::Ident {
 
 /// The variant name of an enum value: `in_progress` → `InProgress`, `bi-weekly` →
 /// `BiWeekly`, `2x` → `V2x`.
-pub fn variant(value: &str) -> String {
+pub(crate) fn variant(value: &str) -> String {
     let mut name = pascal(value);
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'V');

@@ -12,7 +12,7 @@ const DOCUMENT: &str = "openapi/botpress.yaml";
 
 /// How a list operation pages.
 #[derive(Clone, Copy, PartialEq)]
-pub enum Paging {
+pub(crate) enum Paging {
     /// `nextToken` query parameter, `meta.nextToken` in the response.
     Cursor,
     /// `offset`/`limit` in the request body, `hasMore` in the response.
@@ -20,7 +20,7 @@ pub enum Paging {
 }
 
 /// One paginated operation, as derived from the document.
-pub struct ListOp {
+pub(crate) struct ListOp {
     pub paging: Paging,
     pub op_id: String,
     /// The 2xx response schema name (`ListConversationsResponse`).
@@ -38,7 +38,7 @@ pub struct ListOp {
 /// response has `meta` (cursor lists), and those whose JSON body takes `offset` and `limit`
 /// and whose response has `hasMore` (offset lists). The items are the response's one
 /// required array property.
-pub fn pagination(doc: &Value) -> Vec<ListOp> {
+pub(crate) fn pagination(doc: &Value) -> Vec<ListOp> {
     let mut ops = Vec::new();
     let paths = doc.get("paths").and_then(Value::as_object).expect("paths");
     for item in paths.values() {
@@ -141,7 +141,7 @@ fn identity_property(schema: &Value) -> String {
 }
 
 /// The text of `pagination.rs`: the `cursor_list!` and `offset_list!` invocations.
-pub fn pagination_table(ops: &[ListOp]) -> String {
+pub(crate) fn pagination_table(ops: &[ListOp]) -> String {
     let rows = |paging: Paging| {
         ops.iter()
             .filter(|o| o.paging == paging)

@@ -16,23 +16,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use quote::ToTokens;
 
 /// A type's tokens without spaces (`::std::option::Option<::std::string::String>`).
-pub fn type_text(ty: &syn::Type) -> String {
+pub(crate) fn type_text(ty: &syn::Type) -> String {
     ty.to_token_stream().to_string().replace(' ', "")
 }
 
-pub const OPTION: &str = "::std::option::Option<";
-pub const DATE: &str = "::chrono::DateTime<::chrono::offset::Utc>";
-pub const NULLABLE: &str = "crate::nullable::Nullable<";
+pub(crate) const OPTION: &str = "::std::option::Option<";
+pub(crate) const DATE: &str = "::chrono::DateTime<::chrono::offset::Utc>";
+pub(crate) const NULLABLE: &str = "crate::nullable::Nullable<";
 
 /// `Option<T>` → `T`.
-pub fn strip<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+pub(crate) fn strip<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     text.strip_prefix(prefix).and_then(|t| t.strip_suffix('>'))
 }
 
 /// The items of the generated `types` module, from progenitor run on `doc` (the shaped
 /// document): every schema of `components/schemas`, with `replacements` (schema name → Rust
 /// path) standing for the named enums, the tri-states and the tags filters.
-pub fn generate(
+pub(crate) fn generate(
     doc: &serde_json::Value,
     replacements: &[(String, String)],
 ) -> Result<Vec<syn::Item>, String> {
@@ -60,7 +60,7 @@ pub fn generate(
 }
 
 /// The structs among `items`, by name.
-pub fn structs(items: &[syn::Item]) -> BTreeMap<String, &syn::ItemStruct> {
+pub(crate) fn structs(items: &[syn::Item]) -> BTreeMap<String, &syn::ItemStruct> {
     items
         .iter()
         .filter_map(|i| match i {
@@ -85,7 +85,10 @@ fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
 
 /// The types reachable from `roots` through the fields of the types among `items`
 /// (`roots` included): the request types, when the roots are the request bodies.
-pub fn reachable(items: &[syn::Item], roots: impl IntoIterator<Item = String>) -> BTreeSet<String> {
+pub(crate) fn reachable(
+    items: &[syn::Item],
+    roots: impl IntoIterator<Item = String>,
+) -> BTreeSet<String> {
     let mut mentions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for item in items {
         let (name, tokens) = match item {
@@ -153,7 +156,7 @@ fn codec(ty: &str) -> Option<(Option<&'static str>, Option<&'static str>)> {
 
 /// Adds the codecs of the [module docs](self) to the fields of every struct; the number of
 /// fields changed.
-pub fn field_codecs(items: &mut [syn::Item]) -> usize {
+pub(crate) fn field_codecs(items: &mut [syn::Item]) -> usize {
     let mut count = 0;
     for item in items {
         let syn::Item::Struct(s) = item else { continue };
@@ -188,7 +191,7 @@ pub fn field_codecs(items: &mut [syn::Item]) -> usize {
 
 /// Makes the optional lists and maps of the structs named in `request` `Option<…>` (see the
 /// [module docs](self)); the number of fields changed.
-pub fn set_collections(items: &mut [syn::Item], request: &BTreeSet<String>) -> usize {
+pub(crate) fn set_collections(items: &mut [syn::Item], request: &BTreeSet<String>) -> usize {
     let mut count = 0;
     for item in items {
         let syn::Item::Struct(s) = item else { continue };
@@ -235,7 +238,7 @@ pub fn set_collections(items: &mut [syn::Item], request: &BTreeSet<String>) -> u
 /// pages (`[User](#schema_user)`) become links to the generated types
 /// (`crate::types::User`; plain text when there is no such type), and a bracketed word that
 /// is not a link (`[DEPRECATED]`) is escaped.
-pub fn doc_text(text: &str, types: &BTreeSet<String>) -> String {
+pub(crate) fn doc_text(text: &str, types: &BTreeSet<String>) -> String {
     fn pascal_type(anchor: &str) -> String {
         anchor
             .split('_')
@@ -285,7 +288,7 @@ pub fn doc_text(text: &str, types: &BTreeSet<String>) -> String {
 }
 
 /// Applies [`doc_text`] to every doc comment of `items`.
-pub fn doc_links(items: &mut [syn::Item], types: &BTreeSet<String>) {
+pub(crate) fn doc_links(items: &mut [syn::Item], types: &BTreeSet<String>) {
     fn fix(attrs: &mut [syn::Attribute], types: &BTreeSet<String>) {
         for attr in attrs {
             let syn::Meta::NameValue(nv) = &mut attr.meta else {

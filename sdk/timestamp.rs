@@ -82,12 +82,14 @@ impl Visitor<'_> for TimestampVisitor {
 }
 
 /// Deserializes a `DateTime<Utc>` field (same results and errors as chrono's own impl).
-pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DateTime<Utc>, D::Error> {
     deserializer.deserialize_str(TimestampVisitor)
 }
 
 /// Deserializes an `Option<DateTime<Utc>>` field: `null` is `None`.
-pub fn deserialize_option<'de, D: Deserializer<'de>>(
+pub(crate) fn deserialize_option<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
     struct OptionVisitor;
@@ -124,12 +126,12 @@ pub(crate) fn format(at: &DateTime<Utc>) -> String {
 }
 
 /// Writes a timestamp with milliseconds (see the module docs).
-pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&at.format(ISO_MILLIS))
 }
 
 /// [`serialize`] for an optional field (`None` is skipped by the field's attributes).
-pub fn serialize_option<S: Serializer>(
+pub(crate) fn serialize_option<S: Serializer>(
     at: &Option<DateTime<Utc>>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
@@ -140,7 +142,7 @@ pub fn serialize_option<S: Serializer>(
 }
 
 /// [`serialize`] for a tri-state field.
-pub fn serialize_nullable<S: Serializer>(
+pub(crate) fn serialize_nullable<S: Serializer>(
     at: &Nullable<DateTime<Utc>>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
@@ -151,7 +153,7 @@ pub fn serialize_nullable<S: Serializer>(
 }
 
 /// [`serialize`] for an optional tri-state field.
-pub fn serialize_option_nullable<S: Serializer>(
+pub(crate) fn serialize_option_nullable<S: Serializer>(
     at: &Option<Nullable<DateTime<Utc>>>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
@@ -162,14 +164,14 @@ pub fn serialize_option_nullable<S: Serializer>(
 }
 
 /// Reads a tri-state timestamp: `null` or a timestamp.
-pub fn deserialize_nullable<'de, D: Deserializer<'de>>(
+pub(crate) fn deserialize_nullable<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Nullable<DateTime<Utc>>, D::Error> {
     Ok(deserialize_option(d)?.map_or(Nullable::Null, Nullable::Value))
 }
 
 /// Reads an optional tri-state timestamp that is present: `null` is `Some(Nullable::Null)`.
-pub fn deserialize_present_nullable<'de, D: Deserializer<'de>>(
+pub(crate) fn deserialize_present_nullable<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Nullable<DateTime<Utc>>>, D::Error> {
     deserialize_nullable(d).map(Some)

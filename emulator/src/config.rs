@@ -1,12 +1,27 @@
 //! Configuration of an emulator instance: listening address, storage, token, limits and the
 //! actions `callAction` can reach.
 
-use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc};
+use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc, time::Duration};
 
 use serde_json::Value;
 
 /// An action handler registered in code: input JSON to output JSON, or an error message.
 pub type ActionFn = Arc<dyn Fn(Value) -> Result<Value, String> + Send + Sync>;
+
+/// Default number of SQLite reader connections ([`Config::readers`]).
+pub const DEFAULT_READERS: usize = 4;
+
+/// Default budget of one SQL statement ([`Config::query_budget`]).
+pub const DEFAULT_QUERY_BUDGET: Duration = Duration::from_secs(10);
+
+/// Default time a client has to send a request's headers ([`Config::header_timeout`]).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time a client has to send a request's body ([`Config::body_timeout`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default cap on open connections ([`Config::max_connections`]).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Default limit on a JSON request body (bytes); larger bodies get `413 PayloadTooLarge`.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
@@ -18,34 +33,34 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
-    pub addr: std::net::SocketAddr,
+    pub(crate) addr: std::net::SocketAddr,
     /// SQLite file; `None` keeps everything in memory.
-    pub db: Option<PathBuf>,
+    pub(crate) db: Option<PathBuf>,
     /// The bearer token every API request must carry; `None` generates a dev token.
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Limit on JSON request bodies, in bytes.
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
     /// Limit on uploads, in bytes.
-    pub max_upload_bytes: usize,
+    pub(crate) max_upload_bytes: usize,
     /// Where to forward `callAction` for actions not registered in code: the emulator POSTs
     /// `{type, input}` there and expects `{output}`.
-    pub action_url: Option<String>,
+    pub(crate) action_url: Option<String>,
     /// Actions registered in code, by type (e.g. `github:createIssue`).
-    pub actions: HashMap<String, ActionFn>,
+    pub(crate) actions: HashMap<String, ActionFn>,
     /// Check every success response against the document's response schema and answer
     /// `500 Internal` when it does not fit (on for tests; costs time).
-    pub validate_responses: bool,
+    pub(crate) validate_responses: bool,
     /// The address clients reach the emulator at, which file URLs (`url`, `uploadUrl`) are
     /// built from, e.g. `https://bp.example.test` behind a proxy; `None`: the bound address
     /// (`http://127.0.0.1:<port>`). Never taken from a request's `Host` header.
-    pub public_url: Option<String>,
+    pub(crate) public_url: Option<String>,
     /// Reader connections: reads run on them in parallel, writes on one writer.
-    pub readers: usize,
+    pub(crate) readers: usize,
     /// The longest one SQL statement may run before it is stopped with `504 OperationTimeout`
     /// (the SQLite progress handler interrupts it).
-    pub query_budget: std::time::Duration,
+    pub(crate) query_budget: std::time::Duration,
     /// Connection timeouts and the cap on open connections.
-    pub limits: crate::listener::Limits,
+    pub(crate) limits: crate::listener::Limits,
 }
 
 impl Default for Config {

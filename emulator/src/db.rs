@@ -41,11 +41,7 @@ pub struct StoreOptions {
     pub query_budget: Duration,
 }
 
-/// Default number of reader connections.
-pub const DEFAULT_READERS: usize = 4;
-
-/// Default budget of one statement.
-pub const DEFAULT_QUERY_BUDGET: Duration = Duration::from_secs(10);
+pub use crate::config::{DEFAULT_QUERY_BUDGET, DEFAULT_READERS};
 
 impl Default for StoreOptions {
     fn default() -> Self {

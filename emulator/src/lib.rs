@@ -18,20 +18,39 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod actions;
-pub mod api;
-pub mod auth;
 pub mod config;
+
+// The emulator's internals are public for the crate's own integration tests (`tests/it`), which
+// drive the store, the filter engine and the validator directly. They are not part of the API:
+// hidden from the docs and from `xtask/public-api/botpress-emulator.txt`, they change in any
+// release.
+#[doc(hidden)]
+pub mod actions;
+#[doc(hidden)]
+pub mod api;
+#[doc(hidden)]
+pub mod auth;
+#[doc(hidden)]
 pub mod content;
+#[doc(hidden)]
 pub mod db;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod ids;
+#[doc(hidden)]
 pub mod listener;
+#[doc(hidden)]
 pub mod pages;
+#[doc(hidden)]
 pub mod query;
+#[doc(hidden)]
 pub mod server;
+#[doc(hidden)]
 pub mod spec;
+#[doc(hidden)]
 pub mod tables;
+#[doc(hidden)]
 pub mod validate;
 
 use std::{net::SocketAddr, sync::Arc};

@@ -26,12 +26,7 @@ use tokio::{
     sync::{Semaphore, oneshot},
 };
 
-/// Default [`Limits::header_timeout`].
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default [`Limits::body_timeout`].
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default [`Limits::max_connections`].
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+pub use crate::config::{DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 /// How long open connections get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 

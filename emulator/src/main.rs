@@ -34,21 +34,21 @@ struct Args {
     #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: usize,
     /// Reader connections: reads run on them in parallel, writes on one writer.
-    #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_READERS)]
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_READERS)]
     readers: usize,
     /// The longest one SQL statement may run, in milliseconds; past it the request is stopped
     /// with `504 OperationTimeout`.
-    #[arg(long, default_value_t = botpress_emulator::db::DEFAULT_QUERY_BUDGET.as_millis() as u64)]
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_QUERY_BUDGET.as_millis() as u64)]
     query_budget_ms: u64,
     /// Time a connection has to send a request head, in milliseconds; also how long a
     /// keep-alive connection may stay idle.
-    #[arg(long, default_value_t = botpress_emulator::listener::DEFAULT_HEADER_TIMEOUT.as_millis() as u64)]
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_HEADER_TIMEOUT.as_millis() as u64)]
     header_timeout_ms: u64,
     /// Time a request has to send its body, in milliseconds (`408` past it).
-    #[arg(long, default_value_t = botpress_emulator::listener::DEFAULT_BODY_TIMEOUT.as_millis() as u64)]
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_BODY_TIMEOUT.as_millis() as u64)]
     body_timeout_ms: u64,
     /// Connections open at once; more are answered `503` and closed.
-    #[arg(long, default_value_t = botpress_emulator::listener::DEFAULT_MAX_CONNECTIONS)]
+    #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
 }
 

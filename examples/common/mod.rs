@@ -3,14 +3,14 @@
 #![allow(dead_code)]
 
 /// A connected client, and the embedded emulator when one was started (kept alive).
-pub struct Session {
+pub(crate) struct Session {
     pub client: botpress::Client,
     _emulator: Option<botpress_emulator::Emulator>,
 }
 
 /// Connects to the service named by the environment, or to an embedded emulator (with a
 /// `demo:echo` action) when `BP_TOKEN` is unset.
-pub async fn connect() -> Result<Session, Box<dyn std::error::Error>> {
+pub(crate) async fn connect() -> Result<Session, Box<dyn std::error::Error>> {
     if std::env::var_os("BP_TOKEN").is_some() {
         return Ok(Session {
             client: botpress::Client::from_env()?,

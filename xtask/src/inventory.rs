@@ -177,7 +177,7 @@ impl Inventory {
     }
 }
 
-fn pagination(doc: &Document, op: &Operation) -> Result<Option<Pagination>> {
+fn pagination(doc: &Document, op: &Operation<'_>) -> Result<Option<Pagination>> {
     let mut inputs: Vec<String> = Vec::new();
     for p in &op.parameters {
         let (location, name, _) = doc.parameter(p)?;

@@ -6,7 +6,9 @@
 //!   `openapi/DIFFERENCES.md` ([`spec_diff`], [`differences`], [`npm`]);
 //! - `test`: the whole test suite, Node tools installed first ([`suite`]);
 //! - `package`: both published crates packaged, then built and run from the `.crate` files
-//!   alone, offline ([`package`]).
+//!   alone, offline ([`package`]);
+//! - `public-api [--check]`: the public items of both published crates, compared with the
+//!   checked-in listing ([`public_api`]).
 //!
 //! The library exists so the commands can be tested on fixture documents.
 
@@ -18,6 +20,7 @@ pub mod document;
 pub mod inventory;
 pub mod npm;
 pub mod package;
+pub mod public_api;
 pub mod rules;
 pub mod spec_diff;
 pub mod suite;

@@ -4,7 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use xtask::{codegen, npm, package, spec_diff, suite, workspace_root};
+use xtask::{codegen, npm, package, public_api, spec_diff, suite, workspace_root};
 
 mod bench;
 
@@ -48,6 +48,12 @@ enum Cmd {
     /// Package `botpress` and `botpress-emulator`, then build and run a throwaway crate against the
     /// packaged files alone, offline.
     Package,
+    /// List the public API of both published crates into xtask/public-api/ (from rustdoc's JSON).
+    PublicApi {
+        /// Write nothing; fail, showing the changed lines, if the API differs from the listing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measure the SDK (overhead, instructions, pagination, emulator, scale, build times) and print
     /// the figures.
     Bench {
@@ -136,6 +142,10 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Test { args } => suite::command(&paths.root()?, &args),
         Cmd::Package => {
             package::command(&paths.root()?)?;
+            Ok(0)
+        }
+        Cmd::PublicApi { check } => {
+            public_api::command(&paths.root()?, check)?;
             Ok(0)
         }
         Cmd::Bench {

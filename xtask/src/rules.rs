@@ -115,7 +115,7 @@ pub fn validate(doc: &Document) -> Vec<Violation> {
     v
 }
 
-fn check_tags(op: &Operation, push: &mut impl FnMut(&'static str, String)) {
+fn check_tags(op: &Operation<'_>, push: &mut impl FnMut(&'static str, String)) {
     let apis: Vec<&str> = op.tags().into_iter().filter(|t| APIS.contains(t)).collect();
     if apis.len() != 1 {
         push(
@@ -131,7 +131,7 @@ fn check_tags(op: &Operation, push: &mut impl FnMut(&'static str, String)) {
 
 fn check_path_parameters(
     doc: &Document,
-    op: &Operation,
+    op: &Operation<'_>,
     push: &mut impl FnMut(&'static str, String),
 ) {
     let mut declared = HashSet::new();
@@ -174,7 +174,11 @@ fn check_path_parameters(
     }
 }
 
-fn check_parameters(doc: &Document, op: &Operation, push: &mut impl FnMut(&'static str, String)) {
+fn check_parameters(
+    doc: &Document,
+    op: &Operation<'_>,
+    push: &mut impl FnMut(&'static str, String),
+) {
     for p in &op.parameters {
         let Ok((location, name, param)) = doc.parameter(p) else {
             continue;
@@ -227,7 +231,11 @@ fn check_parameters(doc: &Document, op: &Operation, push: &mut impl FnMut(&'stat
     }
 }
 
-fn check_responses(doc: &Document, op: &Operation, push: &mut impl FnMut(&'static str, String)) {
+fn check_responses(
+    doc: &Document,
+    op: &Operation<'_>,
+    push: &mut impl FnMut(&'static str, String),
+) {
     let responses = op.responses();
     if op.op.get("responses").is_none() {
         push("one-json-success", "has no `responses`".into());
@@ -289,7 +297,7 @@ fn is_error_response(response: &Value) -> bool {
 
 fn check_list_shape(
     doc: &Document,
-    op: &Operation,
+    op: &Operation<'_>,
     schema: &Value,
     push: &mut impl FnMut(&'static str, String),
 ) {

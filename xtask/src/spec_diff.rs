@@ -142,7 +142,7 @@ pub fn load_vendor(vendor_dir: &Path) -> Result<Vec<Document>> {
 
 /// Compares every vendor operation with ours.
 pub fn compare(vendor: &[Document], ours: &Document) -> Result<Comparison> {
-    let our_ops: BTreeMap<&str, Operation> = ours
+    let our_ops: BTreeMap<&str, Operation<'_>> = ours
         .operations()
         .into_iter()
         .filter_map(|op| op.id.map(|id| (id, op)))
@@ -241,7 +241,7 @@ impl Differ<'_, '_> {
         });
     }
 
-    fn operation(&mut self, v: &Operation, o: &Operation) -> Result<()> {
+    fn operation(&mut self, v: &Operation<'_>, o: &Operation<'_>) -> Result<()> {
         if v.method != o.method {
             self.push(
                 Kind::Method,
@@ -260,7 +260,7 @@ impl Differ<'_, '_> {
             (None, Some(_)) => self.push(Kind::BodyExtra, "body", "-", "JSON body"),
             (None, None) => {}
         }
-        let statuses = |op: &Operation| -> (Vec<String>, Vec<String>) {
+        let statuses = |op: &Operation<'_>| -> (Vec<String>, Vec<String>) {
             op.responses()
                 .into_iter()
                 .map(|(s, _)| s.to_string())
@@ -293,8 +293,8 @@ impl Differ<'_, '_> {
         Ok(())
     }
 
-    fn parameters(&mut self, v: &Operation, o: &Operation) -> Result<()> {
-        let collect = |doc: &Document, op: &Operation| -> Result<BTreeMap<String, Value>> {
+    fn parameters(&mut self, v: &Operation<'_>, o: &Operation<'_>) -> Result<()> {
+        let collect = |doc: &Document, op: &Operation<'_>| -> Result<BTreeMap<String, Value>> {
             let mut out = BTreeMap::new();
             for p in &op.parameters {
                 let (location, name, param) = doc.parameter(p)?;

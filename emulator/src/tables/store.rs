@@ -55,7 +55,7 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Bytes of a text value kept in `tbl_values`: a prefix, so that long texts do not bloat the
 /// index.
-pub const VALUE_PREFIX_BYTES: usize = 256;
+pub(super) const VALUE_PREFIX_BYTES: usize = 256;
 
 /// The format of the `tbl_values` entries; a store whose index was built in another format has
 /// it rebuilt when opened. Format 2 keeps texts as the byte prefix of their UTF-8 (a BLOB), so
@@ -82,7 +82,7 @@ fn value_entries(row: &str, from: &str) -> String {
 }
 
 /// The value index entry of a text: the first [`VALUE_PREFIX_BYTES`] bytes of its UTF-8.
-pub fn index_text(text: &str) -> Vec<u8> {
+pub(super) fn index_text(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     bytes[..bytes.len().min(VALUE_PREFIX_BYTES)].to_vec()
 }
@@ -181,7 +181,7 @@ impl TableRec {
     }
 
     /// The `Table` object of the API.
-    pub fn to_json(&self) -> Value {
+    pub(super) fn to_json(&self) -> Value {
         let mut t = json!({
             "id": self.id,
             "name": self.name,
@@ -200,17 +200,17 @@ impl TableRec {
     }
 
     /// The parsed columns.
-    pub fn columns(&self) -> Columns {
+    pub(super) fn columns(&self) -> Columns {
         Columns::from_schema(&self.schema)
     }
 
     /// Bytes of user data a row of this table may hold.
-    pub fn row_limit(&self) -> usize {
+    pub(super) fn row_limit(&self) -> usize {
         super::limits::ROW_BYTES * self.factor.max(1) as usize
     }
 
     /// Inserts this new table.
-    pub fn insert(&self, conn: &Connection, bot_id: &str) -> Result<(), ApiError> {
+    pub(super) fn insert(&self, conn: &Connection, bot_id: &str) -> Result<(), ApiError> {
         if find(conn, bot_id, &self.name)?.is_some() {
             return Err(ApiError::already_exists(format!(
                 "a table named \"{}\" already exists",
@@ -239,7 +239,7 @@ impl TableRec {
     }
 
     /// Writes back every field of this existing table.
-    pub fn save(&self, conn: &Connection, bot_id: &str) -> Result<(), ApiError> {
+    pub(super) fn save(&self, conn: &Connection, bot_id: &str) -> Result<(), ApiError> {
         if let Some(other) = find(conn, bot_id, &self.name)?
             && other.id != self.id
         {
@@ -339,7 +339,7 @@ pub(crate) struct RowRec {
 
 impl RowRec {
     /// Reads `id, created_at, updated_at, data` from the first four result columns.
-    pub fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    pub(super) fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         let data: String = r.get(3)?;
         Ok(Self {
             id: r.get(0)?,
@@ -350,7 +350,7 @@ impl RowRec {
     }
 
     /// The API's `Row`: user columns flattened next to the system fields.
-    pub fn to_json(&self) -> Value {
+    pub(super) fn to_json(&self) -> Value {
         let mut row = self.data.clone();
         row.insert("id".into(), json!(self.id));
         row.insert("createdAt".into(), json!(self.created_at));
@@ -360,7 +360,7 @@ impl RowRec {
     }
 
     /// Inserts this row.
-    pub fn insert(&self, conn: &Connection, table_id: &str) -> Result<(), ApiError> {
+    pub(super) fn insert(&self, conn: &Connection, table_id: &str) -> Result<(), ApiError> {
         conn.execute(
             "INSERT INTO tbl_rows (table_id, id, created_at, updated_at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![table_id, self.id, self.created_at, self.updated_at, Value::Object(self.data.clone()).to_string()],
@@ -369,7 +369,7 @@ impl RowRec {
     }
 
     /// Writes back the data and `updated_at` of this row.
-    pub fn save(&self, conn: &Connection, table_id: &str) -> Result<(), ApiError> {
+    pub(super) fn save(&self, conn: &Connection, table_id: &str) -> Result<(), ApiError> {
         conn.execute(
             "UPDATE tbl_rows SET updated_at = ?3, data = ?4 WHERE table_id = ?1 AND id = ?2",
             params![

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 /// Which documents a case is valid against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Docs {
+pub(super) enum Docs {
     /// Ours and the vendor's.
     Both,
     /// Only ours: the reason the vendor's export rejects or lacks it.
@@ -30,15 +30,15 @@ pub enum Docs {
 }
 
 /// What the SDK made of the answer: the decoded response as JSON, or the error.
-pub struct Sent {
+pub(super) struct Sent {
     pub result: Result<Value, String>,
 }
 
 /// A boxed future of a case's call.
-pub type Call<'a> = Pin<Box<dyn Future<Output = Sent> + Send + 'a>>;
+pub(super) type Call<'a> = Pin<Box<dyn Future<Output = Sent> + Send + 'a>>;
 
 /// One request case.
-pub struct Case {
+pub(super) struct Case {
     /// The operationId it calls.
     pub op: &'static str,
     /// What the case exercises.
@@ -48,7 +48,7 @@ pub struct Case {
 }
 
 /// Converts what `send().await` returned.
-pub fn sent<T: Serialize>(r: botpress::Result<T>) -> Sent {
+pub(super) fn sent<T: Serialize>(r: botpress::Result<T>) -> Sent {
     Sent {
         result: match r {
             Ok(v) => Ok(serde_json::to_value(v).expect("re-encode response")),
@@ -63,7 +63,7 @@ pub fn sent<T: Serialize>(r: botpress::Result<T>) -> Sent {
 }
 
 /// A generated body type from JSON (panics naming the mismatch).
-pub fn body<T: DeserializeOwned>(v: Value) -> T {
+pub(super) fn body<T: DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v)
         .unwrap_or_else(|e| panic!("body does not fit {}: {e}", std::any::type_name::<T>()))
 }
@@ -76,7 +76,7 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 /// An RFC 3339 date-time (the typed `afterDate`/`beforeDate` of the list operations).
-pub fn date(s: &str) -> chrono::DateTime<chrono::Utc> {
+pub(super) fn date(s: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(s)
         .unwrap_or_else(|e| panic!("{s} is not an RFC 3339 date-time: {e}"))
         .to_utc()
@@ -105,21 +105,21 @@ const PROPERTIES: Docs =
     Docs::Ours("`properties`/`attributes` are newer than the vendor export (client 1.45.0 only)");
 
 // Realistic ids: a prefix and a 26-character ULID (the documents require 28 to 36 characters).
-pub const CONV: &str = "conv_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const USER: &str = "user_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const MSG: &str = "msg_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const EVT: &str = "evt_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const WFL: &str = "wfl_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const CONV: &str = "conv_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const USER: &str = "user_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const MSG: &str = "msg_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const EVT: &str = "evt_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const WFL: &str = "wfl_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 const TASK: &str = "task_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const FILE: &str = "file_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const FILE: &str = "file_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 const KB: &str = "kb_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 const TABLE: &str = "table_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 
 /// An id that needs percent-encoding in a path segment (space, `/`, non-ASCII, `+`, `&`).
-pub const ODD_ID: &str = "conv 1/é+&";
+pub(super) const ODD_ID: &str = "conv 1/é+&";
 
 /// Every case, in document order.
-pub fn all() -> Vec<Case> {
+pub(super) fn all() -> Vec<Case> {
     use Docs::Both;
     vec![
         // ---- conversations

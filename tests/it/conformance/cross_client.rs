@@ -54,7 +54,7 @@ use super::{
 };
 
 /// The 42 methods of the documented client (the "Client methods" page of the Botpress docs).
-pub const DOCUMENTED: [&str; 42] = [
+pub(super) const DOCUMENTED: [&str; 42] = [
     "createConversation",
     "getConversation",
     "listConversations",
@@ -101,11 +101,11 @@ pub const DOCUMENTED: [&str; 42] = [
 
 /// How both clients are configured: every identity header, plus `x-user-id` as a custom
 /// header of the official client (it has no option for it) and `user_id` of the SDK.
-pub const TOKEN: &str = "bp_pat_cross_client";
-pub const BOT: &str = "bot_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const INTEGRATION: &str = "intg_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
-pub const ALIAS: &str = "my-alias";
-pub const WORKSPACE: &str = "wkspace_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const TOKEN: &str = "bp_pat_cross_client";
+pub(super) const BOT: &str = "bot_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const INTEGRATION: &str = "intg_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
+pub(super) const ALIAS: &str = "my-alias";
+pub(super) const WORKSPACE: &str = "wkspace_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 
 /// Where the recorder's `upsertFile` answer tells the clients to `PUT` the content.
 const UPLOAD_PATH: &str = "/upload/bot%2Ffiles%2Fdocs%2B1?X-Amz-Signature=abc%2Fdef%3D&x=a%20b";
@@ -114,7 +114,7 @@ const MARKER: &str = "/__cross-client/case/";
 
 /// One case: a documented method and its input in the TypeScript client's shape.
 #[derive(Clone, Debug)]
-pub struct XCase {
+pub(super) struct XCase {
     pub method: &'static str,
     /// What the case exercises.
     pub name: &'static str,
@@ -131,7 +131,7 @@ fn case(method: &'static str, name: &'static str, input: Value) -> XCase {
 
 impl XCase {
     /// `method [name]`, as failures name the case.
-    pub fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!("{} [{}]", self.method, self.name)
     }
 }
@@ -141,7 +141,7 @@ impl XCase {
 const STATE_ID: &str = "conv 1/ü!*()'~.";
 
 /// Every case, grouped as the docs page groups the methods.
-pub fn all() -> Vec<XCase> {
+pub(super) fn all() -> Vec<XCase> {
     vec![
         // ---- conversations (6)
         case(
@@ -631,7 +631,7 @@ macro_rules! state {
 }
 
 /// Calls the SDK for `case`: the builder of its method, parameters and body from its input.
-pub async fn sdk_call(c: &Client, case: &XCase) -> Sent {
+pub(super) async fn sdk_call(c: &Client, case: &XCase) -> Sent {
     let Value::Object(map) = case.input.clone() else {
         panic!("{}: the input is not an object", case.label())
     };
@@ -751,7 +751,7 @@ pub async fn sdk_call(c: &Client, case: &XCase) -> Sent {
 }
 
 /// The SDK client, configured like the official client of the node script.
-pub fn sdk_client(base_url: &str) -> Client {
+pub(super) fn sdk_client(base_url: &str) -> Client {
     Client::builder()
         .base_url(base_url)
         .token(TOKEN)
@@ -819,7 +819,7 @@ fn respond(spec: &Spec, request: &Recorded) -> Canned {
 
 /// What a header is expected to be on one side of a listed difference.
 #[derive(Clone, Copy, Debug)]
-pub enum Expect {
+pub(super) enum Expect {
     Absent,
     Exactly(&'static str),
     Prefix(&'static str),
@@ -838,7 +838,7 @@ impl Expect {
 
 /// Which requests a header exception applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
+pub(super) enum Scope {
     /// Requests to the API (`/v1/...`).
     Api,
     /// `uploadFile`'s content `PUT` to the upload URL.
@@ -857,7 +857,7 @@ impl Scope {
 
 /// A header whose values are allowed to differ on some requests, with the exact value each
 /// client sends there.
-pub struct HeaderException {
+pub(super) struct HeaderException {
     pub name: &'static str,
     pub scope: Scope,
     pub ts: Expect,
@@ -868,7 +868,7 @@ pub struct HeaderException {
 const AXIOS_ACCEPT: &str = "application/json, text/plain, */*";
 
 /// The listed header differences: transport headers each HTTP stack sets for itself.
-pub const HEADER_EXCEPTIONS: &[HeaderException] = &[
+pub(super) const HEADER_EXCEPTIONS: &[HeaderException] = &[
     HeaderException {
         name: "user-agent",
         scope: Scope::Api,
@@ -931,18 +931,18 @@ pub const HEADER_EXCEPTIONS: &[HeaderException] = &[
 ];
 
 /// A listed body difference: JSON key order.
-pub const KEY_ORDER: &str = "the official client writes keys in its generated builder's order, the SDK in its \
+pub(super) const KEY_ORDER: &str = "the official client writes keys in its generated builder's order, the SDK in its \
      generated type's field order; the service parses JSON, so order carries no meaning. Accepted only when both \
      bodies parse to the same value and each is compact JSON (its length is that of its value re-serialized)";
 
 /// A listed body difference: date-time formatting.
-pub const DATE_TIME: &str = "date-time body fields (upsertFile `expiresAt`, createWorkflow `timeoutAt`) are typed in \
+pub(super) const DATE_TIME: &str = "date-time body fields (upsertFile `expiresAt`, createWorkflow `timeoutAt`) are typed in \
      the SDK (`chrono::DateTime<Utc>`, `format: date-time`), so they are sent as their instant in UTC with \
      milliseconds (`2030-01-01T00:00:00.000Z`); the official client sends the caller's string, which may have \
      another offset or precision. Accepted only when both are RFC 3339 date-times of the same instant";
 
 /// A listed query difference: date-time formatting.
-pub const QUERY_DATE_TIME: &str = "the `afterDate`/`beforeDate` query parameters are typed in the SDK \
+pub(super) const QUERY_DATE_TIME: &str = "the `afterDate`/`beforeDate` query parameters are typed in the SDK \
      (`chrono::DateTime<Utc>`), so a caller's `2024-12-31T23:59:59.999+01:00` is sent as its instant in UTC with \
      milliseconds, `2024-12-31T22:59:59.999Z`; the official client sends the caller's string. Accepted only for \
      those parameters, when both values are RFC 3339 date-times of the same instant and every other pair (decoded \
@@ -953,7 +953,7 @@ const QUERY_DATE_FIELDS: &[&str] = &["afterDate", "beforeDate"];
 
 /// Everything found comparing the cases.
 #[derive(Debug, Default)]
-pub struct Findings {
+pub(super) struct Findings {
     /// One line per difference: `method [case] request n: field: what`.
     pub failures: Vec<String>,
     /// Listed differences seen: what → occurrences.
@@ -1081,7 +1081,7 @@ fn show(v: &Option<Value>) -> String {
 }
 
 /// Compares the requests the two clients sent for one case; adds to `findings`.
-pub fn compare(label: &str, ts: &[Recorded], sdk: &[Recorded], findings: &mut Findings) {
+pub(super) fn compare(label: &str, ts: &[Recorded], sdk: &[Recorded], findings: &mut Findings) {
     if ts.len() != sdk.len() {
         findings.failures.push(format!(
             "{label}: request count: TS sent {} ({:?}), SDK sent {} ({:?})",
@@ -1264,7 +1264,7 @@ fn same_instant(a: &Option<Value>, b: &Option<Value>) -> bool {
 
 /// What one run found.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(super) struct Report {
     /// Cases run.
     pub cases: usize,
     /// Differences and listed differences.
@@ -1281,7 +1281,7 @@ pub struct Report {
 
 impl Report {
     /// `cross-client (official TS client vs SDK): 42/42 documented methods agree (N listed differences)`.
-    pub fn summary(&self) -> String {
+    pub(super) fn summary(&self) -> String {
         // Kinds: a header listed for API requests and for the upload PUT counts once.
         let listed = self
             .findings
@@ -1302,7 +1302,7 @@ impl Report {
 }
 
 /// The documented methods without a case, and the case methods that are not documented.
-pub fn coverage(cases: &[XCase]) -> (Vec<String>, Vec<String>) {
+pub(super) fn coverage(cases: &[XCase]) -> (Vec<String>, Vec<String>) {
     let have: BTreeSet<&str> = cases.iter().map(|c| c.method).collect();
     let missing = DOCUMENTED
         .iter()
@@ -1335,7 +1335,7 @@ fn split_at_markers(recorded: Vec<Recorded>, cases: usize) -> Vec<Vec<Recorded>>
 
 /// Runs every case through both clients and compares; `mutate` may change the SDK's
 /// recorded requests of a case before the comparison (for the negative test).
-pub async fn run(tools: &NodeTools, mutate: impl Fn(&XCase, &mut Vec<Recorded>)) -> Report {
+pub(super) async fn run(tools: &NodeTools, mutate: impl Fn(&XCase, &mut Vec<Recorded>)) -> Report {
     let started = Instant::now();
     let cases = all();
     let spec = std::sync::Arc::new(Spec::load());
@@ -1414,7 +1414,7 @@ pub async fn run(tools: &NodeTools, mutate: impl Fn(&XCase, &mut Vec<Recorded>))
 }
 
 /// Explains the listed differences seen in a run.
-pub fn listed_reasons(report: &Report) -> Vec<String> {
+pub(super) fn listed_reasons(report: &Report) -> Vec<String> {
     report
         .findings
         .listed

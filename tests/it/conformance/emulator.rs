@@ -24,7 +24,7 @@ use super::{
 const BOT: &str = "bot_01J5Q8ZK3V7X2M4N6P8R0T2W4Y";
 
 /// The calls made and what they covered.
-pub struct Judge {
+pub(super) struct Judge {
     pub c: Client,
     proxy: Recorder,
     spec: Spec,
@@ -126,7 +126,7 @@ fn object(v: Value) -> serde_json::Map<String, Value> {
 }
 
 /// Starts an emulator and runs the whole tour; returns what it covered.
-pub async fn run() -> Judge {
+pub(super) async fn run() -> Judge {
     let emulator = botpress_emulator::spawn(
         Config::new().action("test:echo", |input| Ok(json!({ "echo": input }))),
     )

@@ -30,14 +30,14 @@ use super::{
 };
 
 /// The identity the goldens are recorded with.
-pub const TOKEN: &str = "bp_pat_golden";
-pub const BOT: &str = "bot_golden";
+pub(super) const TOKEN: &str = "bp_pat_golden";
+pub(super) const BOT: &str = "bot_golden";
 
 /// A boxed call.
 type Call<'a> = Pin<Box<dyn Future<Output = Sent> + Send + 'a>>;
 
 /// One golden: its file (without `.http`), the operation and the call.
-pub struct Golden {
+pub(super) struct Golden {
     pub file: &'static str,
     pub op: &'static str,
     pub run: for<'a> fn(&'a Client) -> Call<'a>,
@@ -45,7 +45,7 @@ pub struct Golden {
 
 /// A parsed golden file.
 #[derive(Debug)]
-pub struct Expected {
+pub(super) struct Expected {
     pub line: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -57,7 +57,7 @@ fn golden_dir() -> PathBuf {
 }
 
 /// Parses `tests/goldens/<file>.http`.
-pub fn load(file: &str) -> Expected {
+pub(super) fn load(file: &str) -> Expected {
     let path = golden_dir().join(format!("{file}.http"));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("read golden {}: {e}", path.display()));
@@ -103,7 +103,7 @@ pub fn load(file: &str) -> Expected {
 }
 
 /// Compares one recorded request with its golden; returns the differences.
-pub fn compare(file: &str, r: &Recorded, expected: &Expected) -> Vec<String> {
+pub(super) fn compare(file: &str, r: &Recorded, expected: &Expected) -> Vec<String> {
     let mut diffs = Vec::new();
     if r.line() != expected.line {
         diffs.push(format!(
@@ -148,7 +148,7 @@ pub fn compare(file: &str, r: &Recorded, expected: &Expected) -> Vec<String> {
 
 /// Sends every golden through `client` (pointing at `server`) and compares; returns the
 /// differences.
-pub async fn run(client: &Client, server: &Recorder, goldens: &[Golden]) -> Vec<String> {
+pub(super) async fn run(client: &Client, server: &Recorder, goldens: &[Golden]) -> Vec<String> {
     let spec = Spec::load();
     let mut diffs = Vec::new();
     for golden in goldens {
@@ -191,7 +191,7 @@ macro_rules! golden {
 }
 
 /// The representative requests.
-pub fn all() -> Vec<Golden> {
+pub(super) fn all() -> Vec<Golden> {
     use botpress::{
         Nullable,
         query::{FileTagsFilter, TagsFilter},

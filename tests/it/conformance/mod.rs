@@ -56,7 +56,7 @@ fn print_report(judge: &str, report: &Report) {
     }
 }
 
-fn assert_clean(judge: &str, report: &Report, coverage: &Coverage) {
+fn assert_clean(judge: &str, report: &Report, coverage: &Coverage<'_>) {
     print_report(judge, report);
     assert!(
         report.failures.is_empty(),

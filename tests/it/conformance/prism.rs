@@ -39,18 +39,18 @@ use super::{
 };
 
 /// The token the judge calls with (Prism checks that a bearer token is present).
-pub const TOKEN: &str = "bp_pat_conformance";
+pub(super) const TOKEN: &str = "bp_pat_conformance";
 /// The bot the judge calls as (`x-bot-id`, required by the documents).
-pub const BOT: &str = "bot_01HXYZ";
+pub(super) const BOT: &str = "bot_01HXYZ";
 
 /// The listed exception, with its reason.
-pub const DELETE_BODY: &str = "DELETE sends `{}` (Content-Type: application/json) like the official client \
+pub(super) const DELETE_BODY: &str = "DELETE sends `{}` (Content-Type: application/json) like the official client \
      @botpress/client 1.45.0, and the real service accepts it; the documents declare no DELETE request body, \
      so Prism answers 415 \"No supported content types, but request included a non-empty body\". Accepted only \
      when that is the only violation and the bodyless replay of the same request is clean.";
 
 /// The listed exception of the vendor export's untyped timestamps, with its reason.
-pub const UNTYPED_TIMESTAMPS: &str = "timestamps of the responses (File `createdAt`/`updatedAt`/`expiresAt`, \
+pub(super) const UNTYPED_TIMESTAMPS: &str = "timestamps of the responses (File `createdAt`/`updatedAt`/`expiresAt`, \
      KnowledgeBase `createdAt`, a row's `computed.*.updatedAt`, ...) are `format: date-time` in our document and \
      typed `DateTime<Utc>` in the SDK (the real service sends ISO 8601 date-times); the vendor export declares them \
      as plain strings, so Prism fills them with its placeholder \"string\", which is no date-time. Accepted only on \
@@ -66,7 +66,7 @@ const A_DATE_TIME: &str = "2019-08-24T14:15:22Z";
 
 /// Which cases a run sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Served {
+pub(super) enum Served {
     /// Our document (or a mutated copy): every case.
     Ours,
     /// The vendor's export: the [`Docs::Both`] cases.
@@ -75,7 +75,7 @@ pub enum Served {
 
 /// The outcome of a run.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(super) struct Report {
     /// One line per failed check: `opId [case]: what`.
     pub failures: Vec<String>,
     /// Operations with cases, none of which failed.
@@ -90,7 +90,7 @@ pub struct Report {
 }
 
 /// Starts Prism on `document` and runs the cases against it.
-pub async fn run(tools: &NodeTools, document: &Path, served: Served, label: &str) -> Report {
+pub(super) async fn run(tools: &NodeTools, document: &Path, served: Served, label: &str) -> Report {
     let started = Instant::now();
     let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{label}.log"));
     let prism = Prism::start(tools, document, &log);

@@ -13,14 +13,14 @@ use super::examples::Spec;
 
 /// One operation of the inventory.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub id: String,
     /// `Runtime`, `Files` or `Tables`.
     pub api: String,
 }
 
 /// Every operation of our document, and where the list came from.
-pub fn inventory() -> (Vec<Entry>, &'static str) {
+pub(crate) fn inventory() -> (Vec<Entry>, &'static str) {
     let json = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/operations.json");
     if let Ok(text) = std::fs::read_to_string(json) {
         let doc: Value = serde_json::from_str(&text).expect("operations.json is JSON");
@@ -47,7 +47,7 @@ pub fn inventory() -> (Vec<Entry>, &'static str) {
 }
 
 /// What one judge covered, to be checked against the inventory.
-pub struct Coverage<'a> {
+pub(crate) struct Coverage<'a> {
     /// The judge's name in messages (`judge 1a: Prism, our document`).
     pub judge: &'a str,
     /// Operations of the inventory this judge cannot cover, with the reason (they count
@@ -58,7 +58,7 @@ pub struct Coverage<'a> {
 impl Coverage<'_> {
     /// Prints the per-API coverage and the summary line; returns the summary line, or an
     /// error naming the operations without a case.
-    pub fn check(&self, covered: &BTreeSet<String>) -> Result<String, String> {
+    pub(crate) fn check(&self, covered: &BTreeSet<String>) -> Result<String, String> {
         let (inventory, source) = inventory();
         let mut per_api: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         let mut missing = Vec::new();

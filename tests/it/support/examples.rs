@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 /// How to synthesise an example.
 #[derive(Clone, Copy, Debug)]
-pub struct Mode {
+pub(crate) struct Mode {
     /// Add a field the document does not declare to every object with declared properties
     /// (a newer service version).
     pub unknown_fields: bool,
@@ -13,13 +13,13 @@ pub struct Mode {
 }
 
 /// The parsed document.
-pub struct Spec {
+pub(crate) struct Spec {
     pub doc: Value,
 }
 
 /// One operation of the document.
 #[derive(Clone, Debug)]
-pub struct Operation {
+pub(crate) struct Operation {
     pub id: String,
     pub method: String,
     pub path: String,
@@ -30,7 +30,7 @@ pub struct Operation {
 
 impl Spec {
     /// Our document, `openapi/botpress.yaml`.
-    pub fn load() -> Self {
+    pub(crate) fn load() -> Self {
         Self::from_file(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/openapi/botpress.yaml"
@@ -38,7 +38,7 @@ impl Spec {
     }
 
     /// A document in YAML or JSON.
-    pub fn from_file(path: &std::path::Path) -> Self {
+    pub(crate) fn from_file(path: &std::path::Path) -> Self {
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         Self {
@@ -50,7 +50,7 @@ impl Spec {
     /// The operation a request goes to: `method` and the raw (percent-encoded) `path` matched
     /// against the path templates (`{param}` is one non-empty segment); the template with
     /// the most literal segments wins (`/v1/files/search` over `/v1/files/{id}`).
-    pub fn route(&self, method: &str, path: &str) -> Option<Operation> {
+    pub(crate) fn route(&self, method: &str, path: &str) -> Option<Operation> {
         let segments: Vec<&str> = path.split('/').collect();
         self.operations()
             .into_iter()
@@ -89,12 +89,12 @@ impl Spec {
     }
 
     /// Whether the document has operation `id`.
-    pub fn has(&self, id: &str) -> bool {
+    pub(crate) fn has(&self, id: &str) -> bool {
         self.operation_object(id).is_some()
     }
 
     /// The parameters of operation `id` (path-level and operation-level, `$ref`s resolved).
-    pub fn parameters(&self, id: &str) -> Vec<Value> {
+    pub(crate) fn parameters(&self, id: &str) -> Vec<Value> {
         let Some((item, op)) = self.operation_object(id) else {
             return Vec::new();
         };
@@ -107,12 +107,12 @@ impl Spec {
     }
 
     /// The request body of operation `id`, `$ref` resolved, if it declares one.
-    pub fn request_body(&self, id: &str) -> Option<Value> {
+    pub(crate) fn request_body(&self, id: &str) -> Option<Value> {
         let (_, op) = self.operation_object(id)?;
         op.get("requestBody").map(|b| self.resolve(b).clone())
     }
 
-    pub fn operations(&self) -> Vec<Operation> {
+    pub(crate) fn operations(&self) -> Vec<Operation> {
         let mut out = Vec::new();
         for (path, item) in self.doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("path item") {
@@ -135,7 +135,7 @@ impl Spec {
         out
     }
 
-    pub fn operation(&self, id: &str) -> Operation {
+    pub(crate) fn operation(&self, id: &str) -> Operation {
         self.operations()
             .into_iter()
             .find(|o| o.id == id)
@@ -143,7 +143,7 @@ impl Spec {
     }
 
     /// `schema` itself, or what its `$ref` points at.
-    pub fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+    pub(crate) fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => self
                 .doc
@@ -154,7 +154,7 @@ impl Spec {
     }
 
     /// A realistic example of `schema`.
-    pub fn example(&self, schema: &Value, mode: Mode) -> Value {
+    pub(crate) fn example(&self, schema: &Value, mode: Mode) -> Value {
         self.example_at(schema, mode, "", 0)
     }
 

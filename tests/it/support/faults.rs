@@ -33,11 +33,11 @@ use tokio::{
 };
 
 /// Upper bound of any stall, so that a forgotten server task never outlives a test by much.
-pub const MAX_STALL: Duration = Duration::from_secs(60);
+pub(crate) const MAX_STALL: Duration = Duration::from_secs(60);
 
 /// The four forms in which a server can say how long to wait before retrying.
 #[derive(Clone, Debug)]
-pub enum RateLimitHeader {
+pub(crate) enum RateLimitHeader {
     /// `Retry-After: <seconds>`.
     RetryAfterSeconds(u64),
     /// `Retry-After: <IMF-fixdate>`, `seconds` from now (rounded to whole seconds).
@@ -50,7 +50,7 @@ pub enum RateLimitHeader {
 
 impl RateLimitHeader {
     /// The header as a name and value.
-    pub fn header(&self) -> (String, String) {
+    pub(crate) fn header(&self) -> (String, String) {
         match self {
             Self::RetryAfterSeconds(s) => ("Retry-After".into(), s.to_string()),
             Self::RetryAfterDate(s) => {
@@ -66,7 +66,7 @@ impl RateLimitHeader {
     }
 
     /// The delay the header asks for, in whole seconds.
-    pub fn seconds(&self) -> u64 {
+    pub(crate) fn seconds(&self) -> u64 {
         match self {
             Self::RetryAfterSeconds(s)
             | Self::RetryAfterDate(s)
@@ -78,7 +78,7 @@ impl RateLimitHeader {
 
 /// What the server does with one request.
 #[derive(Clone, Debug)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Reads the whole request and answers it.
     Respond {
         status: u16,
@@ -127,7 +127,7 @@ pub enum Fault {
 
 impl Fault {
     /// `status` with a body of `content_type`.
-    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+    pub(crate) fn text(status: u16, content_type: &str, body: &str) -> Self {
         Self::Respond {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
@@ -136,7 +136,7 @@ impl Fault {
     }
 
     /// `status` with a JSON body.
-    pub fn json(status: u16, body: &Value) -> Self {
+    pub(crate) fn json(status: u16, body: &Value) -> Self {
         Self::Respond {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
@@ -145,14 +145,14 @@ impl Fault {
     }
 
     /// A Botpress error body `{id, code, type, message}` with status `status`.
-    pub fn api_error(status: u16, error_type: &str, message: &str) -> Self {
+    pub(crate) fn api_error(status: u16, error_type: &str, message: &str) -> Self {
         Self::json(status, &api_error_body(status, error_type, message))
     }
 
     /// A Botpress error of type `error_type` whose every field tells where it came from: id
     /// `err_20240101000000x<status as 8 hex digits>`, message `<error_type> happened` and
     /// metadata `{"hint": <error_type>}`.
-    pub fn error(status: u16, error_type: &str) -> Self {
+    pub(crate) fn error(status: u16, error_type: &str) -> Self {
         let mut body = api_error_body(status, error_type, &format!("{error_type} happened"));
         body["id"] = json!(format!("err_20240101000000x{status:08X}"));
         body["metadata"] = json!({"hint": error_type});
@@ -162,7 +162,7 @@ impl Fault {
     /// The same answer with one more header (also through [`Fault::Held`]).
     ///
     /// Panics for a fault that sends no headers of its own choosing.
-    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn with_header(mut self, name: &str, value: &str) -> Self {
         match &mut self {
             Self::Respond { headers, .. } => headers.push((name.into(), value.into())),
             Self::Held(inner) => **inner = inner.as_ref().clone().with_header(name, value),
@@ -172,18 +172,18 @@ impl Fault {
     }
 
     /// This fault, once the test calls [`FaultServer::release`].
-    pub fn held(self) -> Self {
+    pub(crate) fn held(self) -> Self {
         Self::Held(Box::new(self))
     }
 
     /// Never answers: the client must give up (stalls up to [`MAX_STALL`]).
-    pub fn hang() -> Self {
+    pub(crate) fn hang() -> Self {
         Self::Stall(MAX_STALL)
     }
 
     /// A bare status with a Botpress error body of type `Internal`/`Unknown`-like (`status`
     /// 5xx) or a plain text body otherwise: the shape of a burst of 500/502/503/504.
-    pub fn status(status: u16) -> Self {
+    pub(crate) fn status(status: u16) -> Self {
         match status {
             500 => Self::api_error(500, "Internal", "internal error"),
             504 => Self::api_error(504, "OperationTimeout", "operation timed out"),
@@ -193,7 +193,7 @@ impl Fault {
 
     /// `429` with one delay header and the documented rate-limiter body (not the standard
     /// error shape: the "Rate limiting" page of the Botpress API reference).
-    pub fn rate_limited(header: RateLimitHeader) -> Self {
+    pub(crate) fn rate_limited(header: RateLimitHeader) -> Self {
         let (name, value) = header.header();
         Self::Respond {
             status: 429,
@@ -211,7 +211,7 @@ impl Fault {
     }
 
     /// `409 ResourceLockedConflict`.
-    pub fn locked() -> Self {
+    pub(crate) fn locked() -> Self {
         Self::api_error(
             409,
             "ResourceLockedConflict",
@@ -220,7 +220,7 @@ impl Fault {
     }
 
     /// `status` with `Content-Type: application/json` and a body that is not JSON.
-    pub fn invalid_json(status: u16) -> Self {
+    pub(crate) fn invalid_json(status: u16) -> Self {
         Self::text(
             status,
             "application/json",
@@ -229,7 +229,7 @@ impl Fault {
     }
 
     /// `status` with a valid JSON body sent as `text/plain`.
-    pub fn wrong_content_type(status: u16, body: &Value) -> Self {
+    pub(crate) fn wrong_content_type(status: u16, body: &Value) -> Self {
         Self::Respond {
             status,
             headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
@@ -238,19 +238,19 @@ impl Fault {
     }
 
     /// The HTML error page a reverse proxy sends (e.g. a `502 Bad Gateway`).
-    pub fn html_page(status: u16) -> Self {
+    pub(crate) fn html_page(status: u16) -> Self {
         Self::text(status, "text/html", &proxy_page(status))
     }
 
     /// `status` with `body` as JSON, truncated to its first half.
-    pub fn truncated(status: u16, body: &Value) -> Self {
+    pub(crate) fn truncated(status: u16, body: &Value) -> Self {
         let body = serde_json::to_vec(body).expect("json");
         let sent = body.len() / 2;
         Self::Truncated { status, body, sent }
     }
 
     /// `status` with `body` as JSON, `chunk` bytes every `every`.
-    pub fn slow_drip(status: u16, body: &Value, chunk: usize, every: Duration) -> Self {
+    pub(crate) fn slow_drip(status: u16, body: &Value, chunk: usize, every: Duration) -> Self {
         Self::SlowDrip {
             status,
             body: serde_json::to_vec(body).expect("json"),
@@ -260,28 +260,28 @@ impl Fault {
     }
 
     /// Connection reset before the request body is read.
-    pub fn reset_before_body() -> Self {
+    pub(crate) fn reset_before_body() -> Self {
         Self::ResetBeforeBody
     }
 
     /// Connection reset after the request body is read.
-    pub fn reset_after_body() -> Self {
+    pub(crate) fn reset_after_body() -> Self {
         Self::ResetAfterBody
     }
 
     /// Connection closed cleanly, without an answer, after the request body is read.
-    pub fn close_after_body() -> Self {
+    pub(crate) fn close_after_body() -> Self {
         Self::CloseAfterBody
     }
 
     /// No answer for `d`.
-    pub fn stall(d: Duration) -> Self {
+    pub(crate) fn stall(d: Duration) -> Self {
         Self::Stall(d)
     }
 }
 
 /// The standard Botpress error body.
-pub fn api_error_body(status: u16, error_type: &str, message: &str) -> Value {
+pub(crate) fn api_error_body(status: u16, error_type: &str, message: &str) -> Value {
     json!({
         "id": "err_20260101000000x0123abcd",
         "code": status,
@@ -291,14 +291,14 @@ pub fn api_error_body(status: u16, error_type: &str, message: &str) -> Value {
 }
 
 /// The HTML page a proxy answers with.
-pub fn proxy_page(status: u16) -> String {
+pub(crate) fn proxy_page(status: u16) -> String {
     format!(
         "<html>\r\n<head><title>{status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>{status} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
     )
 }
 
 /// A JSON document of at least `bytes` bytes: `{"conversation": {..., "tags": {"big": "xxx…"}}}`.
-pub fn big_conversation(bytes: usize) -> Value {
+pub(crate) fn big_conversation(bytes: usize) -> Value {
     json!({
         "conversation": {
             "id": "conv_big",
@@ -313,7 +313,7 @@ pub fn big_conversation(bytes: usize) -> Value {
 
 /// One request as the server saw it.
 #[derive(Clone, Debug)]
-pub struct Received {
+pub(crate) struct Received {
     /// Index of the connection it came on (0-based, in accept order).
     pub connection: usize,
     pub method: String,
@@ -331,12 +331,12 @@ pub struct Received {
 
 impl Received {
     /// `METHOD /path?query`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!("{} {}", self.method, self.target)
     }
 
     /// The value of header `name` (case-insensitive), first occurrence.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         super::header(&self.headers, name)
     }
 }
@@ -386,7 +386,7 @@ impl Drop for InFlight {
 
 /// The running server. It stops with the test's runtime.
 #[derive(Clone)]
-pub struct FaultServer {
+pub(crate) struct FaultServer {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
     inner: Arc<Inner>,
@@ -395,7 +395,7 @@ pub struct FaultServer {
 impl FaultServer {
     /// Starts a server on a free loopback port. With an empty queue it answers
     /// `599` with a text body naming the problem.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let inner = Arc::new(Inner {
@@ -432,7 +432,7 @@ impl FaultServer {
 
     /// Starts a server that serves `script` in order, then `default` for every further
     /// request.
-    pub async fn scripted(script: Vec<Fault>, default: Fault) -> Self {
+    pub(crate) async fn scripted(script: Vec<Fault>, default: Fault) -> Self {
         let server = Self::start().await;
         server.push_all(script);
         server.set_default(default);
@@ -440,27 +440,27 @@ impl FaultServer {
     }
 
     /// Queues the behaviour for the next request.
-    pub fn push(&self, fault: Fault) {
+    pub(crate) fn push(&self, fault: Fault) {
         self.inner.lock().queue.push_back(fault);
     }
 
     /// Queues several behaviours, in order.
-    pub fn push_all(&self, faults: impl IntoIterator<Item = Fault>) {
+    pub(crate) fn push_all(&self, faults: impl IntoIterator<Item = Fault>) {
         self.inner.lock().queue.extend(faults);
     }
 
     /// The behaviour once the queue is empty.
-    pub fn set_default(&self, fault: Fault) {
+    pub(crate) fn set_default(&self, fault: Fault) {
         self.inner.lock().default = fault;
     }
 
     /// Number of requests whose head reached the server.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.inner.lock().received.len()
     }
 
     /// Number of requests whose body the server read in full.
-    pub fn count_body_read(&self) -> usize {
+    pub(crate) fn count_body_read(&self) -> usize {
         self.inner
             .lock()
             .received
@@ -470,23 +470,23 @@ impl FaultServer {
     }
 
     /// Number of TCP connections accepted.
-    pub fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.inner.lock().connections
     }
 
     /// Every request received so far.
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.inner.lock().received.clone()
     }
 
     /// Behaviours still queued.
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.inner.lock().queue.len()
     }
 
     /// Waits until the heads of at least `n` requests arrived. Fails the test (instead of
     /// hanging) if they never come; this is a guard against a hang, not a timing assertion.
-    pub async fn wait_for(&self, n: usize) {
+    pub(crate) async fn wait_for(&self, n: usize) {
         let mut arrived = self.inner.arrived.subscribe();
         tokio::time::timeout(MAX_STALL, arrived.wait_for(|c| *c >= n))
             .await
@@ -495,19 +495,19 @@ impl FaultServer {
     }
 
     /// Lets every [held](Fault::held) request, now and later, go on.
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.inner.released.send_replace(true);
     }
 
     /// The most requests the server held at once (from the arrival of a request's head until
     /// the server starts answering it or closes its connection).
-    pub fn max_in_flight(&self) -> usize {
+    pub(crate) fn max_in_flight(&self) -> usize {
         self.inner.lock().max_in_flight
     }
 }
 
 /// A URL where nothing listens (connection refused).
-pub async fn refused_url() -> String {
+pub(crate) async fn refused_url() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);

@@ -3,17 +3,17 @@
 //! Node tools, Prism, the operation inventory for coverage gates, and the judges' summary file.
 #![allow(dead_code)]
 
-pub mod coverage;
-pub mod examples;
-pub mod faults;
-pub mod harness;
-pub mod node;
-pub mod prism;
-pub mod recorder;
-pub mod summary;
+pub(crate) mod coverage;
+pub(crate) mod examples;
+pub(crate) mod faults;
+pub(crate) mod harness;
+pub(crate) mod node;
+pub(crate) mod prism;
+pub(crate) mod recorder;
+pub(crate) mod summary;
 
 /// The value of the first header called `name` (case-insensitive) among `headers`.
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))

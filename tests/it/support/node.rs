@@ -16,7 +16,7 @@ use std::{
 use serde_json::Value;
 
 /// The vendor's per-API exports: `(export name in @botpress/api, API)`.
-pub const VENDOR_EXPORTS: &[(&str, &str)] = &[
+pub(crate) const VENDOR_EXPORTS: &[(&str, &str)] = &[
     ("runtimeApi", "Runtime"),
     ("filesApi", "Files"),
     ("tablesApi", "Tables"),
@@ -24,7 +24,7 @@ pub const VENDOR_EXPORTS: &[(&str, &str)] = &[
 
 /// Installed Node tools.
 #[derive(Clone, Debug)]
-pub struct NodeTools {
+pub(crate) struct NodeTools {
     /// `tools/node`.
     pub dir: PathBuf,
 }
@@ -68,7 +68,7 @@ impl NodeTools {
     /// The tools, installed; `None` (after a loud message naming `test`) when `node` is absent.
     /// Under CI (`CI` set) a missing `node` fails the test instead: a judge must not pass by
     /// not running.
-    pub fn get(test: &str) -> Option<Self> {
+    pub(crate) fn get(test: &str) -> Option<Self> {
         if !runs("node") {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -110,13 +110,13 @@ impl NodeTools {
     }
 
     /// `node_modules/.bin/<name>`.
-    pub fn bin(&self, name: &str) -> PathBuf {
+    pub(crate) fn bin(&self, name: &str) -> PathBuf {
         self.dir.join("node_modules/.bin").join(name)
     }
 
     /// Runs `node -e script` in `tools/node` and returns its stdout; panics with its output
     /// when it fails.
-    pub fn eval(&self, script: &str) -> String {
+    pub(crate) fn eval(&self, script: &str) -> String {
         let output = Command::new("node")
             .args(["-e", script])
             .current_dir(&self.dir)
@@ -127,7 +127,7 @@ impl NodeTools {
 
     /// Runs the script `tools/node/<script>` with `args` under node, without blocking the
     /// async runtime, and returns its stdout; panics with its output when it fails.
-    pub async fn run(&self, script: &str, args: &[&std::ffi::OsStr]) -> String {
+    pub(crate) async fn run(&self, script: &str, args: &[&std::ffi::OsStr]) -> String {
         let output = tokio::process::Command::new("node")
             .arg(self.dir.join(script))
             .args(args)
@@ -141,7 +141,7 @@ impl NodeTools {
     /// Exports the vendor's Runtime, Files and Tables documents and merges them into one
     /// document (paths and components are disjoint; identical shared components are kept
     /// once), written to `dir/vendor.json`; returns that path.
-    pub fn vendor_document(&self, dir: &Path) -> PathBuf {
+    pub(crate) fn vendor_document(&self, dir: &Path) -> PathBuf {
         std::fs::create_dir_all(dir).expect("create export dir");
         let dir = dir.canonicalize().expect("export dir");
         let names: Vec<String> = VENDOR_EXPORTS

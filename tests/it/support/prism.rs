@@ -17,7 +17,7 @@ use super::node::NodeTools;
 const STARTUP: Duration = Duration::from_secs(180);
 
 /// A running Prism.
-pub struct Prism {
+pub(crate) struct Prism {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
@@ -34,7 +34,7 @@ fn free_port() -> u16 {
 impl Prism {
     /// Starts `prism mock --errors` on `document`, logging to `log`, and waits until it
     /// listens; panics with its log if it exits or does not come up.
-    pub fn start(tools: &NodeTools, document: &Path, log: &Path) -> Self {
+    pub(crate) fn start(tools: &NodeTools, document: &Path, log: &Path) -> Self {
         let port = free_port();
         let out = std::fs::File::create(log).expect("create prism log");
         let err = out.try_clone().expect("log handle");
@@ -82,7 +82,7 @@ impl Prism {
     }
 
     /// Everything Prism logged so far.
-    pub fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         let mut text = String::new();
         if let Ok(mut f) = std::fs::File::open(&self.log) {
             let _ = f.read_to_string(&mut text);

@@ -24,7 +24,7 @@ use axum::{
 
 /// One request as it reached the server.
 #[derive(Clone, Debug)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub method: String,
     /// Path and query exactly as sent (still percent-encoded).
     pub target: String,
@@ -37,7 +37,7 @@ pub struct Recorded {
 
 /// The upstream's answer to a proxied request.
 #[derive(Clone, Debug)]
-pub struct Forwarded {
+pub(crate) struct Forwarded {
     pub status: u16,
     /// Header names (lowercase) and values.
     pub headers: Vec<(String, String)>,
@@ -46,46 +46,46 @@ pub struct Forwarded {
 
 impl Forwarded {
     /// The value of header `name` (case-insensitive), first occurrence.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         super::header(&self.headers, name)
     }
 }
 
 impl Recorded {
     /// `METHOD /path?query`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!("{} {}", self.method, self.target)
     }
 
     /// The value of header `name` (case-insensitive), first occurrence.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         super::header(&self.headers, name)
     }
 
     /// The decoded value of query parameter `name`, if present.
-    pub fn query_param(&self, name: &str) -> Option<String> {
+    pub(crate) fn query_param(&self, name: &str) -> Option<String> {
         url::form_urlencoded::parse(self.query().as_bytes())
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     }
 
     /// The body as UTF-8 text (panics if it is not).
-    pub fn body_text(&self) -> String {
+    pub(crate) fn body_text(&self) -> String {
         String::from_utf8(self.body.to_vec()).expect("utf-8 body")
     }
 
     /// The query string (without `?`), empty when there is none.
-    pub fn query(&self) -> &str {
+    pub(crate) fn query(&self) -> &str {
         self.target.split_once('?').map_or("", |(_, q)| q)
     }
 
     /// The path (still percent-encoded), without the query.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.target.split_once('?').map_or(&self.target, |(p, _)| p)
     }
 
     /// The body parsed as JSON (panics with the raw body if it is not JSON).
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
                 "body is not JSON ({e}): {:?}",
@@ -97,7 +97,7 @@ impl Recorded {
 
 /// A canned answer.
 #[derive(Clone, Debug)]
-pub struct Canned {
+pub(crate) struct Canned {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -105,7 +105,7 @@ pub struct Canned {
 
 impl Canned {
     /// `status` with a JSON body.
-    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+    pub(crate) fn json(status: u16, body: &serde_json::Value) -> Self {
         Self {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -114,7 +114,7 @@ impl Canned {
     }
 
     /// `status` with a body of `content_type`.
-    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+    pub(crate) fn text(status: u16, content_type: &str, body: &str) -> Self {
         Self {
             status,
             headers: vec![("content-type".into(), content_type.into())],
@@ -123,19 +123,19 @@ impl Canned {
     }
 
     /// `status` with an empty `text/plain` body.
-    pub fn empty(status: u16) -> Self {
+    pub(crate) fn empty(status: u16) -> Self {
         Self::text(status, "text/plain", "")
     }
 
     /// The Botpress error body `{id, code, type, message}` with status `status`.
-    pub fn error(status: u16, error_type: &str, message: &str) -> Self {
+    pub(crate) fn error(status: u16, error_type: &str, message: &str) -> Self {
         Self::json(status, &api_error_body(status, error_type, message))
     }
 }
 
 /// Computes the answer to a request from the request and its index (0-based, in arrival
 /// order; see [`Recorder::answering`]).
-pub type Responder = Arc<dyn Fn(&Recorded, usize) -> Canned + Send + Sync>;
+pub(crate) type Responder = Arc<dyn Fn(&Recorded, usize) -> Canned + Send + Sync>;
 
 #[derive(Default)]
 struct Shared {
@@ -151,21 +151,21 @@ struct Shared {
 
 /// The running server; dropped with the test's runtime.
 #[derive(Clone)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     pub base_url: String,
     shared: Arc<Mutex<Shared>>,
 }
 
 impl Recorder {
     /// Starts a server on a free loopback port.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(Shared::default()).await
     }
 
     /// Starts a recording proxy to `upstream` (a base URL such as `http://127.0.0.1:4010`) on a
     /// free loopback port: requests are forwarded unchanged (raw target, headers, body) and
     /// the upstream's answer is recorded in [`Recorded::response`] and passed back.
-    pub async fn proxy(upstream: &str) -> Self {
+    pub(crate) async fn proxy(upstream: &str) -> Self {
         Self::start_with(Shared {
             upstream: Some((
                 upstream.trim_end_matches('/').to_string(),
@@ -178,7 +178,7 @@ impl Recorder {
 
     /// Starts a server on a free loopback port that answers every request for which no
     /// answer is queued with `respond(request, index)` (index counts from 0 in arrival order).
-    pub async fn answering(
+    pub(crate) async fn answering(
         respond: impl Fn(&Recorded, usize) -> Canned + Send + Sync + 'static,
     ) -> Self {
         Self::start_with(Shared {
@@ -205,28 +205,28 @@ impl Recorder {
     }
 
     /// Queues the answer to the next request.
-    pub fn push(&self, canned: Canned) {
+    pub(crate) fn push(&self, canned: Canned) {
         self.shared.lock().unwrap().queue.push_back(canned);
     }
 
     /// Takes every request recorded so far.
-    pub fn take(&self) -> Vec<Recorded> {
+    pub(crate) fn take(&self) -> Vec<Recorded> {
         std::mem::take(&mut self.shared.lock().unwrap().requests)
     }
 
     /// Every request recorded (and not taken) so far.
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().unwrap().requests.clone()
     }
 
     /// How many requests arrived so far (taken ones included).
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         *self.shared.lock().unwrap().arrived.borrow()
     }
 
     /// Waits until `n` requests arrived. Fails the test (instead of hanging) if they never
     /// come; this is a guard against a hang, not a timing assertion.
-    pub async fn wait_for(&self, n: usize) {
+    pub(crate) async fn wait_for(&self, n: usize) {
         let mut arrived = self.shared.lock().unwrap().arrived.subscribe();
         tokio::time::timeout(MAX_STALL, arrived.wait_for(|c| *c >= n))
             .await
@@ -235,7 +235,7 @@ impl Recorder {
     }
 
     /// A client calling this server as bot `bot_1` with token `t`.
-    pub fn client(&self) -> botpress::Client {
+    pub(crate) fn client(&self) -> botpress::Client {
         botpress::Client::builder()
             .base_url(&self.base_url)
             .token("t")
@@ -246,7 +246,7 @@ impl Recorder {
 }
 
 /// A conversation object with id `id`.
-pub fn conversation(id: &str) -> serde_json::Value {
+pub(crate) fn conversation(id: &str) -> serde_json::Value {
     serde_json::json!({
         "id": id, "channel": "web", "integration": "webchat", "tags": {},
         "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"
@@ -254,7 +254,7 @@ pub fn conversation(id: &str) -> serde_json::Value {
 }
 
 /// A user object with id `id`.
-pub fn user(id: &str) -> serde_json::Value {
+pub(crate) fn user(id: &str) -> serde_json::Value {
     serde_json::json!({
         "id": id, "tags": {},
         "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"

@@ -11,10 +11,10 @@ use std::{
 };
 
 /// The variable `cargo xtask test` sets (xtask's `suite::SUMMARY_ENV`).
-pub const ENV: &str = "BOTPRESS_CONFORMANCE_SUMMARY";
+pub(crate) const ENV: &str = "BOTPRESS_CONFORMANCE_SUMMARY";
 
 /// The summary file.
-pub fn path() -> PathBuf {
+pub(crate) fn path() -> PathBuf {
     std::env::var_os(ENV)
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
@@ -22,7 +22,7 @@ pub fn path() -> PathBuf {
 }
 
 /// Appends `text` (one or more lines) to the summary file, and prints it on stderr.
-pub fn record(text: &str) {
+pub(crate) fn record(text: &str) {
     eprintln!("SUMMARY {text}");
     let path = path();
     if let Some(dir) = path.parent() {

@@ -8,7 +8,7 @@ use reqwest::{Method, header::AUTHORIZATION};
 use serde_json::Value;
 
 /// Calls to one emulator as one bot.
-pub struct Api {
+pub(crate) struct Api {
     http: reqwest::Client,
     url: String,
     auth: String,
@@ -17,7 +17,7 @@ pub struct Api {
 
 impl Api {
     /// The emulator at `url`, as bot `bot`.
-    pub fn new(url: &str, token: &str, bot: &str) -> Result<Self> {
+    pub(crate) fn new(url: &str, token: &str, bot: &str) -> Result<Self> {
         Ok(Self {
             // A server that stops answering fails the run instead of hanging it.
             http: botpress::tls::reqwest_builder()?
@@ -30,7 +30,7 @@ impl Api {
     }
 
     /// Sends one request; the status and the body.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -53,7 +53,12 @@ impl Api {
     }
 
     /// One request that must succeed; its JSON body.
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
         let (status, text) = self.send(method.clone(), path, body).await?;
         if !(200..300).contains(&status) {
             bail!("{method} {path}: {status}: {text}");
@@ -62,7 +67,12 @@ impl Api {
     }
 
     /// The latency of one successful request, in microseconds.
-    pub async fn time(&self, method: Method, path: &str, body: Option<&Value>) -> Result<f64> {
+    pub(crate) async fn time(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<f64> {
         let started = Instant::now();
         self.call(method, path, body).await?;
         Ok(started.elapsed().as_secs_f64() * 1e6)
@@ -70,7 +80,7 @@ impl Api {
 }
 
 /// The `p`-th percentile (0..=100) of `samples`, nearest rank.
-pub fn percentile(samples: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(samples: &[f64], p: f64) -> f64 {
     if samples.is_empty() {
         return f64::NAN;
     }
@@ -81,7 +91,7 @@ pub fn percentile(samples: &[f64], p: f64) -> f64 {
 }
 
 /// `{p50_us, p99_us, samples}` of latencies.
-pub fn summary(samples: &[f64]) -> Value {
+pub(crate) fn summary(samples: &[f64]) -> Value {
     serde_json::json!({
         "p50_us": percentile(samples, 50.0),
         "p99_us": percentile(samples, 99.0),

@@ -6,13 +6,13 @@ use std::{collections::BTreeMap, str::FromStr, time::Duration};
 use anyhow::{Context, Result, bail};
 
 /// `--name value` options (and `--flag` switches, with an empty value).
-pub struct Args {
+pub(crate) struct Args {
     options: BTreeMap<String, String>,
 }
 
 impl Args {
     /// Parses the options after the command words.
-    pub fn parse(raw: &[String]) -> Result<Self> {
+    pub(crate) fn parse(raw: &[String]) -> Result<Self> {
         let mut options = BTreeMap::new();
         let mut iter = raw.iter().peekable();
         while let Some(arg) = iter.next() {
@@ -29,7 +29,7 @@ impl Args {
     }
 
     /// A required option.
-    pub fn get(&self, name: &str) -> Result<&str> {
+    pub(crate) fn get(&self, name: &str) -> Result<&str> {
         self.options
             .get(name)
             .map(String::as_str)
@@ -37,7 +37,7 @@ impl Args {
     }
 
     /// An option parsed as `T`, or `default` when absent.
-    pub fn num<T: FromStr>(&self, name: &str, default: T) -> Result<T>
+    pub(crate) fn num<T: FromStr>(&self, name: &str, default: T) -> Result<T>
     where
         T::Err: std::fmt::Display,
     {
@@ -48,12 +48,12 @@ impl Args {
     }
 
     /// A duration given in milliseconds, or `default_ms` when absent.
-    pub fn millis(&self, name: &str, default_ms: u64) -> Result<Duration> {
+    pub(crate) fn millis(&self, name: &str, default_ms: u64) -> Result<Duration> {
         Ok(Duration::from_millis(self.num(name, default_ms)?))
     }
 
     /// Whether a `--flag` was given.
-    pub fn flag(&self, name: &str) -> bool {
+    pub(crate) fn flag(&self, name: &str) -> bool {
         self.options.contains_key(name)
     }
 }

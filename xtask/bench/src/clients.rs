@@ -35,7 +35,7 @@ struct Report {
 
 /// The SDK client every benchmark uses: the default configuration (retries, tracing), token
 /// and bot id set.
-pub fn sdk_client(base_url: &str) -> Result<botpress::Client> {
+pub(crate) fn sdk_client(base_url: &str) -> Result<botpress::Client> {
     Ok(botpress::Client::builder()
         .base_url(base_url)
         .token("t")
@@ -68,7 +68,7 @@ struct RawConversation {
 
 /// Runs `op` with `concurrency` loops until `duration` has passed; the number of completed
 /// operations. The first error stops the run.
-pub async fn run_for<F, Fut>(concurrency: usize, duration: Duration, op: &F) -> Result<u64>
+pub(crate) async fn run_for<F, Fut>(concurrency: usize, duration: Duration, op: &F) -> Result<u64>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<()>>,
@@ -87,7 +87,7 @@ where
 
 /// Warms up for `warmup`, then measures `duration`: (operations, wall time, CPU µs). With
 /// `fixed > 0`: exactly `fixed` sequential operations, no warm-up.
-pub async fn measure<F, Fut>(
+pub(crate) async fn measure<F, Fut>(
     concurrency: usize,
     warmup: Duration,
     duration: Duration,
@@ -114,7 +114,7 @@ where
 }
 
 /// `client sdk|raw --url U --concurrency C --warmup-ms W --duration-ms D`.
-pub fn main(which: &str, args: &Args) -> Result<()> {
+pub(crate) fn main(which: &str, args: &Args) -> Result<()> {
     let url = args.get("url")?.to_string();
     let concurrency: usize = args.num("concurrency", 1)?;
     let warmup = args.millis("warmup-ms", 1000)?;

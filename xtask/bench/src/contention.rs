@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// The slowest filter within the limits: the longest `$or`, each branch a regex over a text.
-pub fn worst_filter() -> Value {
+pub(crate) fn worst_filter() -> Value {
     let branches: Vec<Value> = (0..1000)
         .map(|i| json!({"label": {"$regex": format!("^row [0-9]*{i}x$"), "$options": "i"}}))
         .collect();
@@ -24,7 +24,7 @@ pub fn worst_filter() -> Value {
 }
 
 /// `contention --url U --token T --samples S --busy K`.
-pub fn main(args: &Args) -> Result<()> {
+pub(crate) fn main(args: &Args) -> Result<()> {
     let (url, token) = (args.get("url")?, args.get("token")?);
     let reader = Api::new(url, token, "bot_reader")?;
     let heavy = Arc::new(Api::new(url, token, "b")?);

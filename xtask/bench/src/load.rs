@@ -16,7 +16,7 @@ struct Report {
 }
 
 /// `load --url U --method M --path P [--body JSON] [--token T] [--bot-id B] --concurrency C`.
-pub fn main(args: &Args) -> Result<()> {
+pub(crate) fn main(args: &Args) -> Result<()> {
     let endpoint = format!("{}{}", args.get("url")?, args.get("path")?);
     let method: Method = args.get("method")?.parse()?;
     let body = args.get("body").ok().map(str::to_string);

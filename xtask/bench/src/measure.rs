@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 /// User + system CPU time of this process (all threads) so far, in microseconds.
-pub fn cpu_us() -> u64 {
+#[allow(unsafe_code)] // the one FFI call of the workspace
+pub(crate) fn cpu_us() -> u64 {
     // SAFETY: `getrusage` only writes the `rusage` it is given; a zeroed `rusage` is a valid
     // value of that plain C struct.
     let usage = unsafe {
@@ -31,24 +32,24 @@ fn status_kib(field: &str) -> Result<u64> {
 }
 
 /// Peak resident set size of this process so far (`VmHWM`), in KiB.
-pub fn peak_rss_kib() -> Result<u64> {
+pub(crate) fn peak_rss_kib() -> Result<u64> {
     status_kib("VmHWM")
 }
 
 /// Current resident set size (`VmRSS`), in KiB.
-pub fn rss_kib() -> Result<u64> {
+pub(crate) fn rss_kib() -> Result<u64> {
     status_kib("VmRSS")
 }
 
 /// Wall and CPU time of one measured phase.
-pub struct Phase {
+pub(crate) struct Phase {
     started: Instant,
     cpu_start: u64,
 }
 
 impl Phase {
     /// Starts measuring now.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self {
             cpu_start: cpu_us(),
             started: Instant::now(),
@@ -56,14 +57,14 @@ impl Phase {
     }
 
     /// Wall time and CPU microseconds since [`Phase::start`].
-    pub fn finish(self) -> (Duration, u64) {
+    pub(crate) fn finish(self) -> (Duration, u64) {
         (self.started.elapsed(), cpu_us() - self.cpu_start)
     }
 }
 
 /// Prints `value` as one JSON line on stdout: the protocol between a measuring child and
 /// `cargo xtask bench`.
-pub fn report(value: &impl Serialize) -> Result<()> {
+pub(crate) fn report(value: &impl Serialize) -> Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }

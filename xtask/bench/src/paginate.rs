@@ -48,7 +48,7 @@ impl Tally {
 }
 
 /// `paginate --url U [--prefetch] [--consumer-us-per-item N]`.
-pub fn main(args: &Args) -> Result<()> {
+pub(crate) fn main(args: &Args) -> Result<()> {
     let url = args.get("url")?.to_string();
     let work = Duration::from_micros(args.num("consumer-us-per-item", 0)?);
     let prefetch = args.flag("prefetch");

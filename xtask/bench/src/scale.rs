@@ -21,7 +21,7 @@ const SETUP_CONCURRENCY: usize = 8;
 const COHORT: usize = 20;
 
 /// `scale --url U --token T --sizes N,N,... --samples S`.
-pub fn main(args: &Args) -> Result<()> {
+pub(crate) fn main(args: &Args) -> Result<()> {
     let api = Api::new(args.get("url")?, args.get("token")?, "bot_scale")?;
     let mut sizes: Vec<usize> = args
         .get("sizes")?

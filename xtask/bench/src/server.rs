@@ -19,7 +19,7 @@ use crate::args::Args;
 
 /// The conversation every `getConversation` of the `fixed` server returns (the shape of the
 /// service's answer: ids of 28+ characters, tags, properties, timestamps).
-pub const CONVERSATION_BODY: &str = r#"{"conversation":{"id":"conv_01HZXK3Q9V7M2B6N8P4R5T0W1Y","currentTaskId":"task_01HZXK3QA2C4E6G8J0K2M4P6R8","currentWorkflowId":"wfl_01HZXK3QB3D5F7H9K1M3N5Q7S9","createdAt":"2026-11-20T09:14:07.512Z","updatedAt":"2026-11-26T08:02:44.031Z","channel":"channel","integration":"telegram","tags":{"telegram:id":"5812093347","telegram:chatId":"-1002034958812","telegram:fromUserId":"74420193","priority":"high","locale":"en-US"},"messageCount":348,"properties":{"plan":"team","region":"eu-west-1"}}}"#;
+pub(crate) const CONVERSATION_BODY: &str = r#"{"conversation":{"id":"conv_01HZXK3Q9V7M2B6N8P4R5T0W1Y","currentTaskId":"task_01HZXK3QA2C4E6G8J0K2M4P6R8","currentWorkflowId":"wfl_01HZXK3QB3D5F7H9K1M3N5Q7S9","createdAt":"2026-11-20T09:14:07.512Z","updatedAt":"2026-11-26T08:02:44.031Z","channel":"channel","integration":"telegram","tags":{"telegram:id":"5812093347","telegram:chatId":"-1002034958812","telegram:fromUserId":"74420193","priority":"high","locale":"en-US"},"messageCount":348,"properties":{"plan":"team","region":"eu-west-1"}}}"#;
 
 /// Which responses a server gives.
 enum Kind {
@@ -28,7 +28,7 @@ enum Kind {
 }
 
 /// `serve fixed` / `serve pages --items N --latency-ms L`.
-pub fn main(kind: &str, args: &Args) -> Result<()> {
+pub(crate) fn main(kind: &str, args: &Args) -> Result<()> {
     let kind = match kind {
         "fixed" => Kind::Fixed,
         "pages" => Kind::Pages {

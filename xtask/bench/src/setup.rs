@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::{api::Api, args::Args, measure};
 
 /// The table the `findTableRows` benchmark filters.
-pub const TABLE: &str = "benchRows";
+pub(crate) const TABLE: &str = "benchRows";
 
 /// Rows per `createTableRows` request (the service's maximum).
 const BATCH: usize = 1000;
@@ -23,7 +23,7 @@ fn id(v: &Value, pointer: &str) -> Result<String> {
 }
 
 /// `setup-emulator --url U --token T --rows N`.
-pub fn main(args: &Args) -> Result<()> {
+pub(crate) fn main(args: &Args) -> Result<()> {
     let api = Api::new(args.get("url")?, args.get("token")?, "b")?;
     let rows: usize = args.num("rows", 100_000)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

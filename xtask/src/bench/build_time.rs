@@ -197,7 +197,7 @@ fn build_script(env: &Env) -> Result<PathBuf> {
 
 /// Runs the build script `rounds` times as cargo would (cwd = workspace root, `OUT_DIR` set):
 /// the seconds of each run, and the size of the generated client.
-pub fn codegen(env: &Env, rounds: usize) -> Result<(Vec<f64>, Value)> {
+pub(super) fn codegen(env: &Env, rounds: usize) -> Result<(Vec<f64>, Value)> {
     let script = build_script(env)?;
     let out_dir = env.target_dir.join("bench").join("codegen-out");
     fs::create_dir_all(&out_dir)?;
@@ -249,7 +249,7 @@ fn codegen_rows(env: &Env, rounds: usize, table: &mut Table) -> Result<Value> {
 }
 
 /// `cargo xtask bench --codegen`: the code generation time alone.
-pub fn run_codegen_only(env: &Env, timing: &Timing) -> Result<Section> {
+pub(super) fn run_codegen_only(env: &Env, timing: &Timing) -> Result<Section> {
     if build_script(env).is_err() {
         eprintln!(
             "bench: building botpress once in {}",
@@ -269,7 +269,7 @@ pub fn run_codegen_only(env: &Env, timing: &Timing) -> Result<Section> {
 }
 
 /// Runs the section.
-pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
+pub(super) fn run(env: &Env, timing: &Timing) -> Result<Section> {
     let dir = build_dir(env);
     let cold = !dir.join("debug").exists();
     let mut table = Table::new("Build times (dev profile)", &["build", "seconds"]);

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 /// Paths every section needs.
-pub struct Env {
+pub(super) struct Env {
     /// The workspace root (the current directory of every command).
     pub root: PathBuf,
     /// Cargo's target directory (`CARGO_TARGET_DIR` or `<root>/target`).
@@ -24,7 +24,7 @@ pub struct Env {
 }
 
 /// Cargo's target directory, as `cargo metadata` reports it.
-pub fn target_dir(root: &Path) -> Result<PathBuf> {
+pub(super) fn target_dir(root: &Path) -> Result<PathBuf> {
     let out = Command::new(cargo())
         .args(["metadata", "--no-deps", "--format-version", "1"])
         .current_dir(root)
@@ -41,10 +41,10 @@ pub fn target_dir(root: &Path) -> Result<PathBuf> {
         .context("cargo metadata has no target_directory")
 }
 
-pub use xtask::cargo;
+pub(super) use xtask::cargo;
 
 /// Builds the measuring programs in release mode.
-pub fn prepare(root: &Path) -> Result<Env> {
+pub(super) fn prepare(root: &Path) -> Result<Env> {
     eprintln!("bench: building the measuring programs (cargo build --release -p botpress-bench)");
     let status = Command::new(cargo())
         .args(["build", "--release", "--quiet", "-p", "botpress-bench"])
@@ -65,7 +65,7 @@ pub fn prepare(root: &Path) -> Result<Env> {
 
 /// A server process, stopped (killed and reaped) when dropped. Its stdin is held open: the
 /// benchmark's own servers exit when it closes.
-pub struct Server {
+pub(super) struct Server {
     child: Child,
     _stdin: Option<ChildStdin>,
     /// The base URL it announced.
@@ -75,7 +75,7 @@ pub struct Server {
 impl Server {
     /// Starts `cmd` and waits (at most `timeout`) for a stdout line from which `ready` extracts
     /// the base URL. Later stdout lines are discarded.
-    pub fn start(
+    pub(super) fn start(
         mut cmd: Command,
         timeout: Duration,
         ready: impl Fn(&str) -> Option<String> + Send + 'static,
@@ -115,7 +115,7 @@ impl Server {
     }
 
     /// A `botpress-bench serve KIND ARGS...` server.
-    pub fn bench(env: &Env, kind: &str, args: &[&str]) -> Result<Self> {
+    pub(super) fn bench(env: &Env, kind: &str, args: &[&str]) -> Result<Self> {
         let mut cmd = Command::new(&env.bench_bin);
         cmd.arg("serve").arg(kind).args(args);
         Self::start(cmd, Duration::from_secs(10), |line| {
@@ -132,7 +132,7 @@ impl Drop for Server {
 }
 
 /// Runs a measuring program to completion and decodes the JSON line it printed last.
-pub fn run_json(cmd: &mut Command) -> Result<Value> {
+pub(super) fn run_json(cmd: &mut Command) -> Result<Value> {
     let what = format!("{cmd:?}");
     let out = cmd
         .stdin(Stdio::null())

@@ -48,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 "#;
 
 /// Runs the section.
-pub fn run(env: &Env, quick: bool) -> Result<Section> {
+pub(super) fn run(env: &Env, quick: bool) -> Result<Section> {
     let other = std::env::var_os("BP_BENCH_DOWNSTREAM_SDK").map(PathBuf::from);
     let sdk = other.clone().unwrap_or_else(|| env.root.clone());
     let sets: Vec<_> = if other.is_some() {

@@ -174,7 +174,7 @@ fn load(env: &Env, timing: &Timing, url: &str, op: &Op, concurrency: usize) -> R
 }
 
 /// Runs the section.
-pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
+pub(super) fn run(env: &Env, timing: &Timing) -> Result<Section> {
     let emulator = start_emulator(env)?;
     eprintln!("bench: emulator set-up: a conversation, messages, a table of {ROWS} rows");
     let setup_started = std::time::Instant::now();

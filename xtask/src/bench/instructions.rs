@@ -57,7 +57,7 @@ fn collected(stderr: &str) -> Option<u64> {
 }
 
 /// Runs the section; without valgrind, says so.
-pub fn run(env: &Env) -> Result<Section> {
+pub(super) fn run(env: &Env) -> Result<Section> {
     let target = "SDK / raw reqwest instructions per getConversation";
     if Command::new("valgrind").arg("--version").output().is_err() {
         return Ok(Section {

@@ -24,7 +24,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 
 /// The sections, in the order they run.
-pub const SECTIONS: &[&str] = &[
+pub(crate) const SECTIONS: &[&str] = &[
     "overhead",
     "instructions",
     "pagination",
@@ -35,7 +35,7 @@ pub const SECTIONS: &[&str] = &[
 ];
 
 /// How long each measurement runs.
-pub struct Timing {
+pub(crate) struct Timing {
     /// Warm-up before each measured client run, in milliseconds.
     pub warmup_ms: u64,
     /// Length of each measured client run, in milliseconds.
@@ -67,7 +67,7 @@ impl Timing {
 }
 
 /// What to run.
-pub struct Options {
+pub(crate) struct Options {
     /// Short runs (about a tenth of the time), for a first look.
     pub quick: bool,
     /// Only the code generation time.
@@ -77,7 +77,7 @@ pub struct Options {
 }
 
 /// Runs the benchmarks from the workspace root `root`.
-pub fn command(root: &Path, options: &Options) -> Result<i32> {
+pub(crate) fn command(root: &Path, options: &Options) -> Result<i32> {
     for name in &options.only {
         if !SECTIONS.contains(&name.as_str()) {
             bail!("unknown section `{name}` (one of {})", SECTIONS.join(", "));

@@ -36,7 +36,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 /// Runs the section. `node` is `Err(reason)` when the official client cannot run.
-pub fn run(env: &Env, timing: &Timing, node: Result<(), String>) -> Result<Section> {
+pub(super) fn run(env: &Env, timing: &Timing, node: Result<(), String>) -> Result<Section> {
     let server = Server::bench(env, "fixed", &[])?;
     let mut clients = vec!["raw", "sdk"];
     if node.is_ok() {

@@ -46,7 +46,7 @@ fn row(label: String, run: &Value) -> Vec<String> {
 }
 
 /// Runs the section.
-pub fn run(env: &Env, timing: &Timing) -> Result<Section> {
+pub(super) fn run(env: &Env, timing: &Timing) -> Result<Section> {
     let mut targets = Vec::new();
     let mut table = Table::new(
         "Pagination: listMessages through the SDK, loopback server",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A table of figures.
-pub struct Table {
+pub(super) struct Table {
     /// Shown above the table.
     pub title: String,
     /// Column names.
@@ -19,7 +19,7 @@ pub struct Table {
 
 impl Table {
     /// An empty table with these columns.
-    pub fn new(title: &str, header: &[&str]) -> Self {
+    pub(super) fn new(title: &str, header: &[&str]) -> Self {
         Self {
             title: title.into(),
             header: header.iter().map(|h| h.to_string()).collect(),
@@ -28,12 +28,12 @@ impl Table {
     }
 
     /// Adds a row.
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(super) fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
     /// The table as aligned markdown.
-    pub fn markdown(&self) -> String {
+    pub(super) fn markdown(&self) -> String {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate() {
@@ -72,7 +72,7 @@ impl Table {
 /// Whether a target was met.
 #[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(super) enum Status {
     /// Met.
     Pass,
     /// Measured and missed.
@@ -83,7 +83,7 @@ pub enum Status {
 
 /// One of the targets and how this run fared.
 #[derive(Serialize, Clone, Debug)]
-pub struct Target {
+pub(super) struct Target {
     /// What is measured, e.g. "SDK / raw reqwest throughput, sequential".
     pub name: String,
     /// The goal, e.g. "≥ 0.9×".
@@ -96,7 +96,7 @@ pub struct Target {
 
 impl Target {
     /// A target `measured ≥ goal`.
-    pub fn at_least(name: &str, measured: f64, goal: f64, unit: &str) -> Self {
+    pub(super) fn at_least(name: &str, measured: f64, goal: f64, unit: &str) -> Self {
         Self {
             name: name.into(),
             goal: format!("≥ {}{unit}", goal_figure(goal)),
@@ -110,7 +110,7 @@ impl Target {
     }
 
     /// A target `measured ≤ goal`.
-    pub fn at_most(name: &str, measured: f64, goal: f64, unit: &str) -> Self {
+    pub(super) fn at_most(name: &str, measured: f64, goal: f64, unit: &str) -> Self {
         Self {
             name: name.into(),
             goal: format!("≤ {}{unit}", goal_figure(goal)),
@@ -124,7 +124,7 @@ impl Target {
     }
 
     /// A target this run could not measure.
-    pub fn not_measured(name: &str, goal: &str, reason: &str) -> Self {
+    pub(super) fn not_measured(name: &str, goal: &str, reason: &str) -> Self {
         Self {
             name: name.into(),
             goal: goal.into(),
@@ -135,7 +135,7 @@ impl Target {
 }
 
 /// What one section of the benchmark produced.
-pub struct Section {
+pub(super) struct Section {
     /// Key in the JSON file.
     pub name: &'static str,
     /// Tables to print.
@@ -149,7 +149,7 @@ pub struct Section {
 }
 
 /// A figure with 3 significant digits (no exponent).
-pub fn figure(x: f64) -> String {
+pub(super) fn figure(x: f64) -> String {
     if !x.is_finite() {
         return "—".into();
     }
@@ -172,7 +172,7 @@ fn goal_figure(x: f64) -> String {
 }
 
 /// Thousands separated with commas, for counts and rates.
-pub fn count(x: f64) -> String {
+pub(super) fn count(x: f64) -> String {
     let n = x.round() as i64;
     let digits = n.abs().to_string();
     let mut out = String::new();
@@ -186,7 +186,7 @@ pub fn count(x: f64) -> String {
 }
 
 /// The machine the figures come from.
-pub fn machine() -> Value {
+pub(super) fn machine() -> Value {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let meminfo = read("/proc/meminfo");
     let mem_gib = meminfo
@@ -220,7 +220,7 @@ pub fn machine() -> Value {
 }
 
 /// Prints every section and the targets, and writes the JSON file.
-pub fn finish(sections: &[Section], quick: bool, json_path: &Path) -> Result<()> {
+pub(super) fn finish(sections: &[Section], quick: bool, json_path: &Path) -> Result<()> {
     let machine = machine();
     println!(
         "\n## botpress SDK benchmarks{}\n\nMachine: {} CPUs ({}), {} GiB RAM, Linux {}, {}, node {}.\n",

@@ -24,7 +24,7 @@ fn p(v: &Value, pointer: &str) -> f64 {
 }
 
 /// Runs the section: sizes 1k, 10k and 100k (1k and 10k when `quick`).
-pub fn run(env: &Env, quick: bool) -> Result<Section> {
+pub(super) fn run(env: &Env, quick: bool) -> Result<Section> {
     let sizes: &[u64] = if quick {
         &[1_000, 10_000]
     } else {

@@ -6,14 +6,14 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A bot id of the length the document requires of ids (28..36).
-pub const BOT: &str = "bot_01HZX0000000000000000000A1";
+pub(crate) const BOT: &str = "bot_01HZX0000000000000000000A1";
 /// Another bot, for isolation checks.
-pub const OTHER_BOT: &str = "bot_01HZX0000000000000000000B2";
+pub(crate) const OTHER_BOT: &str = "bot_01HZX0000000000000000000B2";
 /// The token the tests configure.
-pub const TOKEN: &str = "test-token-0123456789";
+pub(crate) const TOKEN: &str = "test-token-0123456789";
 
 /// An emulator and a client bound to it.
-pub struct Api {
+pub(crate) struct Api {
     /// The emulator.
     pub emulator: Emulator,
     /// Plain HTTP client.
@@ -22,7 +22,7 @@ pub struct Api {
 
 /// An answer: status and JSON body (`Null` when the body is not JSON).
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// HTTP status.
     pub status: u16,
     /// Decoded JSON body.
@@ -31,12 +31,12 @@ pub struct Answer {
 
 impl Api {
     /// Starts an emulator with `config`, the test token and response validation.
-    pub async fn start(config: Config) -> Api {
+    pub(crate) async fn start(config: Config) -> Api {
         Self::start_with(config.validate_responses(true)).await
     }
 
     /// Starts an emulator with `config` as given and the test token.
-    pub async fn start_with(config: Config) -> Api {
+    pub(crate) async fn start_with(config: Config) -> Api {
         let emulator = spawn(config.token(TOKEN)).await.expect("emulator starts");
         Api {
             emulator,
@@ -45,12 +45,12 @@ impl Api {
     }
 
     /// `base_url + path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.emulator.base_url(), path)
     }
 
     /// A request as `bot` with `token` (either may be omitted), body as raw bytes.
-    pub async fn raw(
+    pub(crate) async fn raw(
         &self,
         method: &str,
         path: &str,
@@ -81,12 +81,12 @@ impl Api {
     }
 
     /// A JSON request as [`BOT`] with the test token.
-    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
         self.call_as(BOT, method, path, body).await
     }
 
     /// A JSON request as `bot` with the test token.
-    pub async fn call_as(
+    pub(crate) async fn call_as(
         &self,
         bot: &str,
         method: &str,
@@ -104,14 +104,20 @@ impl Api {
     }
 
     /// Like [`Api::call`], asserting the status; the body.
-    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
+    pub(crate) async fn ok(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
         let answer = self.call(method, path, body).await;
         assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
         answer.body
     }
 
     /// Creates a conversation (channel `web`, no tags) as [`BOT`], asserting `201`; its id.
-    pub async fn conversation(&self) -> String {
+    pub(crate) async fn conversation(&self) -> String {
         let c = self
             .ok(
                 "POST",
@@ -124,7 +130,7 @@ impl Api {
     }
 
     /// Creates a user (no tags) as [`BOT`], asserting `201`; its id.
-    pub async fn user(&self) -> String {
+    pub(crate) async fn user(&self) -> String {
         self.ok("POST", "/v1/chat/users", Some(json!({"tags": {}})), 201)
             .await["user"]["id"]
             .as_str()
@@ -134,7 +140,7 @@ impl Api {
 }
 
 /// Asserts an error answer: status, type, the `err_` id format and that the message mentions `needle`.
-pub fn assert_error(answer: &Answer, status: u16, error_type: &str, needle: &str) {
+pub(crate) fn assert_error(answer: &Answer, status: u16, error_type: &str, needle: &str) {
     assert_eq!(answer.status, status, "{}", answer.body);
     assert_eq!(answer.body["type"], error_type, "{}", answer.body);
     assert_eq!(answer.body["code"], status, "{}", answer.body);

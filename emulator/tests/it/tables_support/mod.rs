@@ -11,10 +11,10 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 
 /// The bot most tests act as.
-pub const BOT: &str = "bot_test";
+pub(crate) const BOT: &str = "bot_test";
 
 /// A migrated in-memory database.
-pub fn db() -> Connection {
+pub(crate) fn db() -> Connection {
     let conn = Connection::open_in_memory().expect("open in-memory database");
     tables::migrate(&conn).expect("migrate");
     tables::migrate(&conn).expect("migrate is idempotent");
@@ -22,24 +22,24 @@ pub fn db() -> Connection {
 }
 
 /// A generated request type from JSON (as the HTTP layer would deserialize it).
-pub fn body<T: serde::de::DeserializeOwned>(v: Value) -> T {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).expect("test body fits the generated type")
 }
 
 /// A response as JSON, as it would go on the wire.
-pub fn wire<T: serde::Serialize>(v: &T) -> Value {
+pub(crate) fn wire<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("response serializes")
 }
 
 /// Creates a table and returns its id.
-pub fn create(conn: &Connection, name: &str, schema: Value) -> String {
+pub(crate) fn create(conn: &Connection, name: &str, schema: Value) -> String {
     let resp = tables::create_table(conn, BOT, body(json!({ "name": name, "schema": schema })))
         .expect("create table");
     resp.table.id
 }
 
 /// Inserts rows (all must succeed) and returns their ids.
-pub fn insert(conn: &Connection, table: &str, rows: Value) -> Vec<i64> {
+pub(crate) fn insert(conn: &Connection, table: &str, rows: Value) -> Vec<i64> {
     let resp = tables::create_table_rows(conn, BOT, table, body(json!({ "rows": rows })))
         .expect("insert rows");
     assert!(
@@ -51,7 +51,11 @@ pub fn insert(conn: &Connection, table: &str, rows: Value) -> Vec<i64> {
 }
 
 /// The ids findTableRows returns for a filter (limit 1000).
-pub fn find_ids(conn: &Connection, table: &str, filter: Value) -> Result<Vec<i64>, ApiError> {
+pub(crate) fn find_ids(
+    conn: &Connection,
+    table: &str,
+    filter: Value,
+) -> Result<Vec<i64>, ApiError> {
     let resp = tables::find_table_rows(
         conn,
         BOT,
@@ -62,7 +66,12 @@ pub fn find_ids(conn: &Connection, table: &str, filter: Value) -> Result<Vec<i64
 }
 
 /// Asserts an error's status and type and that its message contains `needle`.
-pub fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, status: u16, ty: &str, needle: &str) {
+pub(crate) fn assert_err<T: std::fmt::Debug>(
+    r: Result<T, ApiError>,
+    status: u16,
+    ty: &str,
+    needle: &str,
+) {
     let e = r.expect_err("expected an error");
     assert_eq!((e.status, e.error_type), (status, ty), "{e}");
     assert!(
@@ -74,7 +83,7 @@ pub fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, status: u16, ty: &
 
 /// A file kept by [`MemFiles`].
 #[derive(Clone, Debug)]
-pub struct StoredFile {
+pub(crate) struct StoredFile {
     pub bot_id: String,
     pub id: String,
     pub key: String,
@@ -84,19 +93,19 @@ pub struct StoredFile {
 
 /// An in-memory [`FileStore`].
 #[derive(Default)]
-pub struct MemFiles {
+pub(crate) struct MemFiles {
     pub files: RefCell<Vec<StoredFile>>,
 }
 
 impl MemFiles {
     /// Adds a file of `bot` and returns its id.
-    pub fn add(&self, bot: &str, bytes: Vec<u8>) -> String {
+    pub(crate) fn add(&self, bot: &str, bytes: Vec<u8>) -> String {
         self.put_file(&db(), bot, "upload", "application/octet-stream", bytes)
             .expect("stored")
     }
 
     /// A stored file by id.
-    pub fn get(&self, id: &str) -> StoredFile {
+    pub(crate) fn get(&self, id: &str) -> StoredFile {
         self.files
             .borrow()
             .iter()
@@ -142,6 +151,6 @@ impl FileStore for MemFiles {
 }
 
 /// An empty tags filter.
-pub fn no_tags() -> BTreeMap<String, String> {
+pub(crate) fn no_tags() -> BTreeMap<String, String> {
     BTreeMap::new()
 }

@@ -10,23 +10,23 @@ use std::{
 };
 
 /// `xtask/tests/fixtures/<name>`.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
 }
 
 /// The text of a fixture file.
-pub fn fixture_text(name: &str) -> String {
+pub(crate) fn fixture_text(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).expect("fixture readable")
 }
 
 /// A scratch directory, removed when dropped.
-pub struct Scratch(pub PathBuf);
+pub(crate) struct Scratch(pub PathBuf);
 
 impl Scratch {
     /// A new empty directory under the system temp dir.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("xtask-test-{}-{n}", std::process::id()));
@@ -36,7 +36,7 @@ impl Scratch {
     }
 
     /// Writes `text` to `name` inside the directory and returns its path.
-    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create parent");
@@ -53,7 +53,7 @@ impl Drop for Scratch {
 }
 
 /// Runs the xtask binary with `args`.
-pub fn xtask(args: &[&str]) -> Output {
+pub(crate) fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .output()
@@ -61,7 +61,7 @@ pub fn xtask(args: &[&str]) -> Output {
 }
 
 /// `(exit code, stdout, stderr)`.
-pub fn outcome(output: &Output) -> (Option<i32>, String, String) {
+pub(crate) fn outcome(output: &Output) -> (Option<i32>, String, String) {
     (
         output.status.code(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
