@@ -61,6 +61,16 @@ pub struct Config {
     pub(crate) query_budget: std::time::Duration,
     /// Connection timeouts and the cap on open connections.
     pub(crate) limits: crate::listener::Limits,
+    /// How many calls the journal keeps (0: none).
+    pub(crate) journal_capacity: usize,
+    /// Whether the journal keeps request and response bodies.
+    pub(crate) journal_bodies: bool,
+    /// The per-bot rate limit; `None`: unlimited.
+    pub(crate) rate_limit: Option<crate::platform::RateLimit>,
+    /// A manual clock's start; `None`: the system clock.
+    pub(crate) manual_clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// The service's platform limits enforced.
+    pub(crate) platform_limits: crate::platform::PlatformLimits,
 }
 
 impl Default for Config {
@@ -84,6 +94,11 @@ impl fmt::Debug for Config {
             .field("readers", &self.readers)
             .field("query_budget", &self.query_budget)
             .field("limits", &self.limits)
+            .field("journal_capacity", &self.journal_capacity)
+            .field("journal_bodies", &self.journal_bodies)
+            .field("rate_limit", &self.rate_limit)
+            .field("manual_clock", &self.manual_clock)
+            .field("platform_limits", &self.platform_limits)
             .finish()
     }
 }
@@ -104,6 +119,11 @@ impl Config {
             readers: crate::db::DEFAULT_READERS,
             query_budget: crate::db::DEFAULT_QUERY_BUDGET,
             limits: crate::listener::Limits::default(),
+            journal_capacity: crate::platform::journal::DEFAULT_JOURNAL_CAPACITY,
+            journal_bodies: false,
+            rate_limit: None,
+            manual_clock: None,
+            platform_limits: crate::platform::PlatformLimits::default(),
         }
     }
 
@@ -210,6 +230,39 @@ impl Config {
             ));
         }
         Ok(url.as_str().trim_end_matches('/').to_string())
+    }
+
+    /// Keep the last `calls` requests in the journal (0 turns it off); see
+    /// [`crate::platform::journal`].
+    pub fn journal_capacity(mut self, calls: usize) -> Self {
+        self.journal_capacity = calls;
+        self
+    }
+
+    /// Keep the request and response bodies in the journal too.
+    pub fn journal_bodies(mut self, on: bool) -> Self {
+        self.journal_bodies = on;
+        self
+    }
+
+    /// Run on a manual clock standing at `start` until advanced or set (see
+    /// [`crate::platform::clock`]).
+    pub fn manual_clock(mut self, start: chrono::DateTime<chrono::Utc>) -> Self {
+        self.manual_clock = Some(start);
+        self
+    }
+
+    /// Enforce these platform limits instead of the service's (see
+    /// [`crate::platform::limits`]); `PlatformLimits::none()` turns them off.
+    pub fn platform_limits(mut self, limits: crate::platform::PlatformLimits) -> Self {
+        self.platform_limits = limits;
+        self
+    }
+
+    /// Limit every bot to `rate` like the service does (see [`crate::platform::rate`]).
+    pub fn rate_limit(mut self, rate: crate::platform::RateLimit) -> Self {
+        self.rate_limit = Some(rate);
+        self
     }
 
     /// Validate every success response against the document (see the field).

@@ -21,6 +21,12 @@ use crate::{
 /// Path prefix of the content routes.
 pub const PREFIX: &str = "/_emulator/";
 
+/// Whether `rest` (the path after [`PREFIX`]) is a file-content URL (`upload/…`, `files/…`);
+/// the rest of the prefix is the admin API's ([`crate::platform::admin`]).
+pub fn serves(rest: &str) -> bool {
+    matches!(rest.split('/').next(), Some("upload" | "files"))
+}
+
 fn encode(segment: &str) -> String {
     segment
         .bytes()
@@ -98,8 +104,10 @@ async fn serve(
             .await?;
             let tagged_public =
                 headers.get("x-amz-tagging").and_then(|v| v.to_str().ok()) == Some("public=true");
+            let now = state.platform.clock.now();
             blocking(|| {
-                state.store.with_tx(|tx| {
+                crate::platform::clock::at(now, || {
+                    state.store.with_tx(|tx| {
                 let docs = Docs::new(tx, &bot);
                 let secrets = docs.secrets(&file)?.ok_or_else(denied)?;
                 if secrets.upload.is_empty() || secrets.upload != secret {
@@ -113,28 +121,32 @@ async fn serve(
                 }
                 files::complete_upload(&docs, &file, &bytes)
             })
+                })
             })?;
             Ok(StatusCode::OK.into_response())
         }
         ("files", "GET") => {
+            let now = state.platform.clock.now();
             let (content_type, bytes) = blocking(|| {
-                state.store.read(|conn| {
-                    let docs = Docs::reader(conn, &bot);
-                    let blob = docs.blob(&file)?.ok_or_else(denied)?;
-                    if blob.secrets.download.is_empty() || blob.secrets.download != secret {
-                        return Err(denied());
-                    }
-                    let doc = docs.get(files::KIND, &file)?.ok_or_else(denied)?;
-                    let content = blob.content.ok_or_else(|| {
-                        ApiError::not_found(format!("File {file} has no uploaded content yet"))
-                    })?;
-                    Ok((
-                        doc["contentType"]
-                            .as_str()
-                            .unwrap_or("application/octet-stream")
-                            .to_string(),
-                        content,
-                    ))
+                crate::platform::clock::at(now, || {
+                    state.store.read(|conn| {
+                        let docs = Docs::reader(conn, &bot);
+                        let blob = docs.blob(&file)?.ok_or_else(denied)?;
+                        if blob.secrets.download.is_empty() || blob.secrets.download != secret {
+                            return Err(denied());
+                        }
+                        let doc = docs.get(files::KIND, &file)?.ok_or_else(denied)?;
+                        let content = blob.content.ok_or_else(|| {
+                            ApiError::not_found(format!("File {file} has no uploaded content yet"))
+                        })?;
+                        Ok((
+                            doc["contentType"]
+                                .as_str()
+                                .unwrap_or("application/octet-stream")
+                                .to_string(),
+                            content,
+                        ))
+                    })
                 })
             })?;
             Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())

@@ -15,6 +15,9 @@ pub struct ApiError {
 
 macro_rules! error_kinds {
     ($($fn_name:ident => ($status:expr, $ty:literal)),* $(,)?) => {
+        /// Every error type with its status, in the order of the catalogue.
+        const ERROR_TYPES: &[(&str, u16)] = &[$(($ty, $status)),*];
+
         impl ApiError {
             $(
                 #[doc = concat!("`", $ty, "` (HTTP ", stringify!($status), ").")]
@@ -54,6 +57,28 @@ error_kinds! {
     breaking_changes => (400, "BreakingChanges"),
     operation_timeout => (504, "OperationTimeout"),
     request_timeout => (408, "OperationTimeout"),
+}
+
+impl ApiError {
+    /// An error of the Botpress type named `error_type` (`RateLimited`), with that type's
+    /// status; `None` when no such type exists.
+    pub fn of_type(error_type: &str, message: impl Into<String>) -> Option<Self> {
+        let (ty, status) = ERROR_TYPES.iter().find(|(ty, _)| *ty == error_type)?;
+        Some(Self {
+            status: *status,
+            error_type: ty,
+            message: message.into(),
+        })
+    }
+
+    /// The error type the service uses for `status` (`429` → `RateLimited`), `Unknown` for a
+    /// status no type has (`502`, `503`: a proxy's).
+    pub fn type_for_status(status: u16) -> &'static str {
+        ERROR_TYPES
+            .iter()
+            .find(|(_, s)| *s == status)
+            .map_or("Unknown", |(ty, _)| ty)
+    }
 }
 
 impl From<rusqlite::Error> for ApiError {

@@ -46,9 +46,15 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// The current time in the wire form.
+/// The current time in the wire form: the time of the request being served, on the
+/// emulator's clock (see [`crate::platform::clock`]).
 pub fn now() -> String {
-    timestamp(Utc::now())
+    timestamp(now_utc())
+}
+
+/// The current time: the time of the request being served, on the emulator's clock.
+pub fn now_utc() -> DateTime<Utc> {
+    crate::platform::clock::now()
 }
 
 /// Parses an ISO 8601 timestamp (RFC 3339), as accepted in bodies and queries.

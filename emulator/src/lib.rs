@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod platform;
 
 // The emulator's internals are public for the crate's own integration tests (`tests/it`), which
 // drive the store, the filter engine and the validator directly. They are not part of the API:
@@ -56,12 +57,14 @@ pub mod validate;
 use std::{net::SocketAddr, sync::Arc};
 
 pub use config::Config;
+pub use platform::{Call, Clock, Fault, FaultKind, Faults, Journal, PlatformLimits, RateLimit};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// A running emulator; stops when [`Emulator::shutdown`] is called or when dropped.
 pub struct Emulator {
     addr: SocketAddr,
     token: String,
+    platform: platform::Platform,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -89,6 +92,22 @@ impl Emulator {
     /// The bearer token it requires.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The scripted faults: add one to make an operation fail on purpose (see
+    /// [`platform::faults`]).
+    pub fn faults(&self) -> &Faults {
+        &self.platform.faults
+    }
+
+    /// The clock every time-based behaviour reads (see [`platform::clock`]).
+    pub fn clock(&self) -> &Clock {
+        &self.platform.clock
+    }
+
+    /// The journal of the requests served (see [`platform::journal`]).
+    pub fn journal(&self) -> &Journal {
+        &self.platform.journal
     }
 
     /// Stops serving and waits until the server (and its storage) is closed.
@@ -130,7 +149,9 @@ fn state(config: Config, addr: SocketAddr) -> std::io::Result<(Arc<server::AppSt
     // Parse the document (and compile its validators) before serving the first request.
     spec::Spec::get();
     let token = config.token.clone().unwrap_or_else(dev_token);
+    let platform = platform::Platform::new(&config);
     let state = server::AppState {
+        platform,
         store,
         config,
         token: token.clone(),
@@ -152,12 +173,14 @@ pub async fn spawn(config: Config) -> std::io::Result<Emulator> {
     let addr = listener.local_addr()?;
     let limits = config.limits;
     let (state, token) = state(config, addr)?;
+    let platform = state.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let app = server::router(state);
     let task = tokio::spawn(listener::serve(listener, app, limits, stopped));
     Ok(Emulator {
         addr,
         token,
+        platform,
         stop: Some(stop),
         task: Some(task),
     })

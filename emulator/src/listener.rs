@@ -14,11 +14,12 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::Router;
+
+use crate::server::DropConnection;
 use hyper::server::conn::http1;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
-    service::TowerToHyperService,
 };
 use tokio::{
     io::AsyncWriteExt,
@@ -86,8 +87,8 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let conn =
+            graceful.watch(http.serve_connection(TokioIo::new(stream), service(app.clone())));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection closed with an error");
@@ -102,6 +103,38 @@ pub async fn serve(
     {
         tracing::warn!("connections still open at shutdown were closed");
     }
+}
+
+/// The hyper service of one connection: the router, except that a response marked
+/// [`DropConnection`] is not sent; the service fails instead, and hyper closes the connection
+/// without an answer (a `reset` fault).
+fn service(
+    app: Router,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = DropConnection,
+    Future = impl Future<Output = Result<axum::response::Response, DropConnection>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let mut app = app.clone();
+        async move {
+            let response = match tower_service::Service::call(
+                &mut app,
+                req.map(axum::body::Body::new),
+            )
+            .await
+            {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if response.extensions().get::<DropConnection>().is_some() {
+                Err(DropConnection)
+            } else {
+                Ok(response)
+            }
+        }
+    })
 }
 
 /// Answers a connection over the cap with `503` and closes it.

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use botpress_emulator::{Config, spawn};
+use botpress_emulator::{Config, PlatformLimits, RateLimit, spawn};
 use clap::Parser;
 
 /// A local, stateful Botpress-compatible server (Runtime, Files and Tables APIs).
@@ -50,6 +50,81 @@ struct Args {
     /// Connections open at once; more are answered `503` and closed.
     #[arg(long, default_value_t = botpress_emulator::config::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// Limit every bot like the service does: requests per window, e.g. `100/s`, `6000/min`
+    /// (`429 RateLimited` past it, `RateLimit-*` headers on every response); unlimited when absent.
+    #[arg(long)]
+    rate_limit: Option<RateLimit>,
+    /// Requests the journal keeps (`GET /_emulator/journal`); 0 turns it off.
+    #[arg(long, default_value_t = botpress_emulator::platform::journal::DEFAULT_JOURNAL_CAPACITY)]
+    journal_capacity: usize,
+    /// Keep request and response bodies in the journal too.
+    #[arg(long)]
+    journal_bodies: bool,
+    /// The clock time-based behaviour reads (expiry, timeouts, scheduled events, timestamps):
+    /// `system`, `manual` (standing still from now until moved with `POST /_emulator/clock`),
+    /// or a date such as `2026-01-01T00:00:00Z` (manual, from that time).
+    #[arg(long, default_value = "system", value_parser = parse_clock)]
+    clock: ClockArg,
+    /// `service`: enforce the service's platform limits (message and state payloads, body sizes
+    /// per API); `none`: none of them. The flags below override one limit each.
+    #[arg(long, default_value = "service", value_parser = ["service", "none"])]
+    platform_limits: String,
+    /// Largest message `payload`, as JSON bytes (`413 LimitExceeded` past it); 0: no limit.
+    #[arg(long)]
+    message_payload_bytes: Option<usize>,
+    /// Largest state `payload`, as JSON bytes (`413 LimitExceeded` past it); 0: no limit.
+    #[arg(long)]
+    state_payload_bytes: Option<usize>,
+    /// Largest request body of the Runtime and Files APIs (`413 PayloadTooLarge`); 0: no limit.
+    #[arg(long)]
+    runtime_body_bytes: Option<usize>,
+    /// Largest request body of the Tables API (`413 PayloadTooLarge`); 0: no limit.
+    #[arg(long)]
+    tables_body_bytes: Option<usize>,
+}
+
+/// The platform limits the flags ask for.
+fn platform_limits(args: &Args) -> PlatformLimits {
+    let mut limits = if args.platform_limits == "none" {
+        PlatformLimits::none()
+    } else {
+        PlatformLimits::service()
+    };
+    let given = |flag: Option<usize>| flag.map(|n| (n > 0).then_some(n));
+    if let Some(n) = given(args.message_payload_bytes) {
+        limits = limits.message_payload(n);
+    }
+    if let Some(n) = given(args.state_payload_bytes) {
+        limits = limits.state_payload(n);
+    }
+    if let Some(n) = given(args.runtime_body_bytes) {
+        limits = limits.runtime_body(n);
+    }
+    if let Some(n) = given(args.tables_body_bytes) {
+        limits = limits.tables_body(n);
+    }
+    limits
+}
+
+/// The `--clock` choice.
+#[derive(Debug, Clone, Copy)]
+enum ClockArg {
+    System,
+    Manual(chrono::DateTime<chrono::Utc>),
+}
+
+fn parse_clock(value: &str) -> Result<ClockArg, String> {
+    match value {
+        "system" => Ok(ClockArg::System),
+        "manual" => Ok(ClockArg::Manual(chrono::Utc::now())),
+        date => chrono::DateTime::parse_from_rfc3339(date)
+            .map(|t| ClockArg::Manual(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| {
+                format!(
+                    "`{date}` is not `system`, `manual` or an RFC 3339 date (2026-01-01T00:00:00Z)"
+                )
+            }),
+    }
 }
 
 #[tokio::main]
@@ -79,7 +154,16 @@ async fn run(args: Args) -> std::io::Result<()> {
         .query_budget(Duration::from_millis(args.query_budget_ms))
         .header_timeout(Duration::from_millis(args.header_timeout_ms))
         .body_timeout(Duration::from_millis(args.body_timeout_ms))
-        .max_connections(args.max_connections);
+        .max_connections(args.max_connections)
+        .journal_capacity(args.journal_capacity)
+        .journal_bodies(args.journal_bodies)
+        .platform_limits(platform_limits(&args));
+    if let Some(rate) = args.rate_limit {
+        config = config.rate_limit(rate);
+    }
+    if let ClockArg::Manual(start) = args.clock {
+        config = config.manual_clock(start);
+    }
     if let Some(db) = &args.db {
         config = config.db(db);
     }

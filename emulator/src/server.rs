@@ -14,8 +14,16 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    actions, api, auth, config::Config, content, db::Store, error::ApiError, ids, query,
-    spec::Spec, validate::check,
+    actions, api, auth,
+    config::Config,
+    content,
+    db::Store,
+    error::ApiError,
+    ids,
+    platform::{self, Call, FaultKind, Platform},
+    query,
+    spec::Spec,
+    validate::check,
 };
 
 /// Everything a request needs.
@@ -30,6 +38,49 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The base of file URLs ([`Config::resolved_public_url`]).
     pub public_url: String,
+    /// Faults and the journal.
+    pub(crate) platform: Platform,
+}
+
+/// Marks a response that must not be sent: the connection is closed instead (a `reset`
+/// fault). The accept loop ([`crate::listener`]) acts on it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// What an API request is answered with, besides an error.
+enum Answer {
+    /// The operation's result.
+    Json(u16, Value),
+    /// An error a fault scripted (with its `Retry-After`, in seconds).
+    Fault(ApiError, Option<u64>),
+    /// No answer: the connection is closed.
+    Drop,
+    /// The head of an answer with this status, then a body that stalls this long.
+    Stall(u16, std::time::Duration),
+    /// `429`: the bot is over its rate limit.
+    RateLimited,
+}
+
+/// What the journal learns of a request while it is served.
+#[derive(Default)]
+struct Draft {
+    /// The request's time on the emulator's clock.
+    now: chrono::DateTime<chrono::Utc>,
+    operation: Option<&'static str>,
+    bot_id: Option<String>,
+    request_bytes: u64,
+    request_body: Option<Bytes>,
+    committed: bool,
+    fault: Option<&'static str>,
+    rate: Option<platform::rate::Decision>,
 }
 
 impl IntoResponse for ApiError {
@@ -72,26 +123,124 @@ async fn handle(
 ) -> Response {
     let path = uri.path();
     if let Some(rest) = path.strip_prefix(content::PREFIX) {
-        return content::handle(&state, &method, rest, uri.query(), &headers, body).await;
+        // The reserved prefix holds the file-content URLs and the admin API.
+        return if content::serves(rest) {
+            content::handle(&state, &method, rest, uri.query(), &headers, body).await
+        } else {
+            platform::admin::handle(&state, &method, rest, uri.query(), &headers, body).await
+        };
     }
     let started = std::time::Instant::now();
-    let result = serve_api(&state, &method, &uri, &headers, body).await;
-    let response = match result {
-        Ok((status, value)) => {
+    let at = state.platform.clock.now();
+    let mut draft = Draft {
+        now: at,
+        ..Draft::default()
+    };
+    let result = serve_api(&state, &method, &uri, &headers, body, &mut draft).await;
+    let journal = &state.platform.journal;
+    let mut response_body = None;
+    let (response, error_type) = match result {
+        Ok(Answer::Json(status, value)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            (
-                status,
+            let text = value.to_string();
+            if journal.keeps_bodies() {
+                response_body = Some(value);
+            }
+            let response =
+                (status, [(header::CONTENT_TYPE, "application/json")], text).into_response();
+            (response, None)
+        }
+        Ok(Answer::Fault(e, retry_after)) => {
+            let error_type = e.error_type;
+            let mut response = e.into_response();
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+            }
+            (response, Some(error_type))
+        }
+        Ok(Answer::Drop) => {
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response.extensions_mut().insert(DropConnection);
+            (response, None)
+        }
+        Ok(Answer::Stall(status, stall)) => (stalled(status, stall), None),
+        Ok(Answer::RateLimited) => {
+            let response = (
+                StatusCode::TOO_MANY_REQUESTS,
                 [(header::CONTENT_TYPE, "application/json")],
-                value.to_string(),
+                platform::rate::RATE_LIMITED_BODY,
             )
-                .into_response()
+                .into_response();
+            (response, Some("RateLimited"))
         }
         Err(e) => {
             tracing::debug!(error = %e, "request failed");
-            e.into_response()
+            let error_type = e.error_type;
+            (e.into_response(), Some(error_type))
         }
     };
-    tracing::info!(%method, path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    let mut response = response;
+    if let Some(decision) = &draft.rate {
+        for (name, value) in decision.headers() {
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
+    let dropped = response.extensions().get::<DropConnection>().is_some();
+    let status = (!dropped).then(|| response.status().as_u16());
+    let elapsed = started.elapsed();
+    tracing::info!(%method, path, status = status.unwrap_or(0), micros = elapsed.as_micros() as u64, "request");
+    if journal.is_on() {
+        let response_bytes = if dropped {
+            0
+        } else {
+            axum::body::HttpBody::size_hint(response.body())
+                .exact()
+                .unwrap_or(0)
+        };
+        let request_body = draft.request_body.as_deref().map(|b| {
+            serde_json::from_slice(b)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
+        });
+        journal.record(Call {
+            seq: 0,
+            at: ids::timestamp(at),
+            method: method.to_string(),
+            path: path.to_string(),
+            operation: draft.operation.map(str::to_string),
+            bot_id: draft.bot_id,
+            status,
+            error_type: error_type.map(str::to_string),
+            committed: draft.committed,
+            fault: draft.fault.map(str::to_string),
+            duration_us: elapsed.as_micros() as u64,
+            request_bytes: draft.request_bytes,
+            response_bytes,
+            request_body,
+            response_body,
+        });
+    }
+    response
+}
+
+/// The head of an answer with `status`, whose body never comes: the connection closes after
+/// `stall` (a `stall` fault).
+fn stalled(status: u16, stall: std::time::Duration) -> Response {
+    let body = futures_util::stream::once(async move {
+        tokio::time::sleep(stall).await;
+        Err::<Bytes, _>(std::io::Error::other("body stalled by a fault"))
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(1024u32));
     response
 }
 
@@ -153,7 +302,8 @@ async fn serve_api(
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(u16, Value), ApiError> {
+    draft: &mut Draft,
+) -> Result<Answer, ApiError> {
     let spec = Spec::get();
     let segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
     let (op, raw_params) = spec
@@ -165,8 +315,17 @@ async fn serve_api(
                 ApiError::not_found(format!("No route {method} {}", uri.path()))
             }
         })?;
+    draft.operation = Some(op.id.as_str());
     auth::check_token(headers, &state.token)?;
     let bot_id = auth::bot_id(headers)?;
+    draft.bot_id = Some(bot_id.clone());
+    if let Some(limiter) = &state.platform.rate {
+        let decision = limiter.check(&bot_id, std::time::Instant::now());
+        draft.rate = Some(decision);
+        if !decision.allowed {
+            return Ok(Answer::RateLimited);
+        }
+    }
 
     let mut path = HashMap::new();
     for (name, raw) in raw_params {
@@ -182,13 +341,27 @@ async fn serve_api(
     }
     let query = query::parse(op, &query::pairs(uri.query().unwrap_or(""))?)?;
     // Read whole even when the operation takes none: limits and timeouts hold for every request.
-    let bytes = read_body(
-        body,
-        headers,
-        state.config.max_body_bytes,
-        state.config.limits.body_timeout,
-    )
-    .await?;
+    let limits = state.config.platform_limits;
+    let cap = state.config.max_body_bytes;
+    let bytes = match limits.body_limit(uri.path()) {
+        Some((limit, api)) if limit < cap => {
+            read_body(body, headers, limit, state.config.limits.body_timeout)
+                .await
+                .map_err(|mut e| {
+                    if e.error_type == "PayloadTooLarge" {
+                        e.message = format!(
+                            "The request body exceeds the {api} API's limit of {limit} bytes"
+                        );
+                    }
+                    e
+                })?
+        }
+        _ => read_body(body, headers, cap, state.config.limits.body_timeout).await?,
+    };
+    draft.request_bytes = bytes.len() as u64;
+    if state.platform.journal.keeps_bodies() && !bytes.is_empty() {
+        draft.request_body = Some(bytes.clone());
+    }
     let body = match &op.body {
         Some(validator) => {
             let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -201,6 +374,11 @@ async fn serve_api(
                 })?
             };
             check(validator, &value, "body")?;
+            if platform::limits::MESSAGE_PAYLOAD_OPERATIONS.contains(&op.id.as_str())
+                && let Some(payload) = value.get("payload")
+            {
+                platform::limits::check_payload("body.payload", payload, limits.message_payload)?;
+            }
             value
         }
         None => Value::Null,
@@ -215,22 +393,71 @@ async fn serve_api(
         user_id: auth::optional_header(headers, "x-user-id"),
         destination_bot_id: auth::optional_header(headers, "x-destination-bot-id"),
         base_url: state.public_url.clone(),
+        limits,
+    };
+    let fault = state.platform.faults.take(&op.id, Some(&req.bot_id));
+    draft.fault = fault.as_ref().map(FaultKind::name);
+    let after_commit = match fault {
+        None => None,
+        Some(FaultKind::Error {
+            status,
+            error_type,
+            message,
+            retry_after,
+        }) => {
+            let mut e = ApiError::of_type(&error_type, "").unwrap_or_else(|| ApiError::unknown(""));
+            e.status = status;
+            e.message = message
+                .unwrap_or_else(|| format!("{}: scripted fault ({status} {error_type})", op.id));
+            return Ok(Answer::Fault(e, retry_after));
+        }
+        Some(FaultKind::Latency { ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            None
+        }
+        Some(FaultKind::Reset) => return Ok(Answer::Drop),
+        Some(FaultKind::Stall { ms }) => {
+            return Ok(Answer::Stall(
+                op.success,
+                std::time::Duration::from_millis(ms),
+            ));
+        }
+        Some(FaultKind::FailAfterCommit { status, reset }) => Some((status, reset)),
     };
     let value = if op.id == "callAction" {
         actions::call(state, &req).await?
     } else if reads_only(op) {
         blocking(|| {
-            state
-                .store
-                .read(|conn| api::dispatch(&op.id, conn, &req, false))
+            platform::clock::at(draft.now, || {
+                state
+                    .store
+                    .read(|conn| api::dispatch(&op.id, conn, &req, false))
+            })
         })?
     } else {
-        blocking(|| {
-            state
-                .store
-                .with_tx(|tx| api::dispatch(&op.id, tx, &req, true))
-        })?
+        let value = blocking(|| {
+            platform::clock::at(draft.now, || {
+                state
+                    .store
+                    .with_tx(|tx| api::dispatch(&op.id, tx, &req, true))
+            })
+        })?;
+        draft.committed = true;
+        value
     };
+    if let Some((status, reset)) = after_commit {
+        if reset {
+            return Ok(Answer::Drop);
+        }
+        let status = status.unwrap_or(502);
+        let mut e = ApiError::unknown(format!(
+            "{}: scripted fault (failAfterCommit): the write was committed, then answered {status}",
+            op.id
+        ));
+        e.status = status;
+        e.error_type = ApiError::type_for_status(status);
+        return Ok(Answer::Fault(e, None));
+    }
     if let (true, Some(validator)) = (state.config.validate_responses, &op.response) {
         check(validator, &value, "response").map_err(|e| {
             ApiError::internal(format!(
@@ -239,5 +466,5 @@ async fn serve_api(
             ))
         })?;
     }
-    Ok((op.success, value))
+    Ok(Answer::Json(op.success, value))
 }

@@ -124,6 +124,11 @@ impl Spec {
         SPEC.get_or_init(|| Spec::parse(DOCUMENT))
     }
 
+    /// Whether the document has an operation with this `operationId`.
+    pub fn has_operation(id: &str) -> bool {
+        Self::get().operations.iter().any(|op| op.id == id)
+    }
+
     /// Parses a document in JSON (panics on a malformed one: it is compiled in and tested).
     pub fn parse(text: &str) -> Spec {
         let doc: Value = serde_json::from_str(text).expect("the document is valid JSON");

@@ -10,6 +10,8 @@ mod client_errors;
 mod client_retry;
 mod client_tracing;
 mod conformance;
+mod emulator_faults;
+mod emulator_rate;
 mod faults_cancel;
 mod faults_errors;
 mod faults_pages;

@@ -1,5 +1,6 @@
 //! Events (`/v1/chat/events`): created `pending`, or `scheduled` with a `schedule`; a scheduled
-//! event can be cancelled (`canceled`).
+//! event can be cancelled (`canceled`), and reads `pending` once its time has come on the
+//! emulator's clock (`schedule.dateTime`, or its creation plus `schedule.delay` ms).
 
 use botpress::types;
 use serde::Deserialize;
@@ -22,9 +23,24 @@ pub const KIND: &str = "event";
 /// The event's workflow is kept beside the wire fields (the Event schema has no `workflowId`).
 const WORKFLOW: &str = "_workflowId";
 
-fn output(mut doc: Value) -> Value {
+/// When a scheduled event fires, kept beside the wire fields.
+const DUE: &str = "_dueAt";
+
+/// Fires a scheduled event whose time has come: it reads `pending`, like an event sent now
+/// (the same answer whenever it is read after that time).
+fn fire(mut doc: Value) -> Value {
+    let due = doc[DUE].as_str().and_then(ids::parse_time);
+    if doc["status"] == "scheduled" && due.is_some_and(|due| due <= ids::now_utc()) {
+        doc["status"] = json!("pending");
+    }
+    doc
+}
+
+fn output(doc: Value) -> Value {
+    let mut doc = fire(doc);
     if let Some(o) = doc.as_object_mut() {
         o.remove(WORKFLOW);
+        o.remove(DUE);
     }
     doc
 }
@@ -69,6 +85,8 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         "Workflow",
         b.workflow_id.as_deref(),
     )?;
+    let created_at = ids::now_utc();
+    let mut due = None;
     let status = match &b.schedule {
         Some(s) => {
             match (bad_date, s.date_time, s.delay) {
@@ -87,7 +105,13 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
                         "body.schedule.delay: must not be negative",
                     ));
                 }
-                _ => {}
+                (_, Some(at), _) => due = Some(at),
+                (_, None, Some(delay)) => {
+                    due = Some(
+                        created_at
+                            + chrono::Duration::milliseconds(delay.clamp(0, 1_000_000_000_000_000)),
+                    );
+                }
             }
             "scheduled"
         }
@@ -95,7 +119,7 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     };
     let mut doc = json!({
         "id": ids::new_id("evt_"),
-        "createdAt": ids::now(),
+        "createdAt": ids::timestamp(created_at),
         "type": b.type_,
         "payload": b.payload,
         "status": status,
@@ -110,6 +134,9 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
         if let Some(v) = value {
             doc[field] = json!(v);
         }
+    }
+    if let Some(due) = due {
+        doc[DUE] = json!(ids::timestamp(due));
     }
     docs.insert(KIND, doc["id"].as_str().unwrap_or_default(), None, &doc)?;
     Ok(json!({ "event": output(doc) }))
@@ -132,6 +159,7 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     ];
     let selection = Selection::of(KIND);
     paged("events", docs, &selection, Order::NEWEST_FIRST, req, |e| {
+        let e = fire(e);
         let fits = filters
             .iter()
             .all(|(q, field)| req.query_str(q).is_none_or(|v| e[*field] == v));
@@ -142,7 +170,7 @@ pub fn list(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 /// `cancelScheduledEvent`: only a `scheduled` event can be cancelled.
 pub fn cancel_scheduled(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     let id = req.path("id");
-    let mut doc = get_or_404(docs, KIND, "Event", id)?;
+    let mut doc = fire(get_or_404(docs, KIND, "Event", id)?);
     if doc["status"] != "scheduled" {
         return Err(ApiError::invalid_payload(format!(
             "Event {id} is not scheduled (status: {})",

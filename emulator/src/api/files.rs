@@ -71,7 +71,7 @@ fn expired(docs: &Docs<'_>, doc: &Value) -> Result<bool, ApiError> {
     let gone = doc["expiresAt"]
         .as_str()
         .and_then(ids::parse_time)
-        .is_some_and(|t| t <= Utc::now());
+        .is_some_and(|t| t <= ids::now_utc());
     if gone && docs.writable() {
         remove(docs, doc["id"].as_str().unwrap_or_default())?;
     }
@@ -121,7 +121,7 @@ fn owner(req: &Req) -> Value {
 }
 
 fn check_expiry(at: chrono::DateTime<Utc>) -> Result<String, ApiError> {
-    let now = Utc::now();
+    let now = ids::now_utc();
     if at <= now {
         return Err(ApiError::invalid_payload(
             "body.expiresAt: must be in the future",

@@ -43,6 +43,8 @@ pub struct Req {
     pub destination_bot_id: Option<String>,
     /// The emulator's public URL, which file URLs are built from (`--public-url`).
     pub base_url: String,
+    /// The platform limits to enforce.
+    pub limits: crate::platform::PlatformLimits,
 }
 
 impl Req {

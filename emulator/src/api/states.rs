@@ -3,7 +3,7 @@
 //! (ms) makes the state expire `expiry` ms after its last write (`expiresAt`).
 
 use botpress::types;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{Map, Value, json};
 
 use super::Req;
@@ -59,7 +59,7 @@ fn load(docs: &Docs<'_>, req: &Req) -> Result<Option<Value>, ApiError> {
     let expired = doc["expiresAt"]
         .as_str()
         .and_then(ids::parse_time)
-        .is_some_and(|at| at <= Utc::now());
+        .is_some_and(|at| at <= ids::now_utc());
     if expired {
         if docs.writable() {
             docs.delete(KIND, &key(req))?;
@@ -107,7 +107,7 @@ fn apply_expiry(doc: &mut Value, expiry: Option<Option<i64>>) {
     if let Some(ms) = obj.get("expiry").and_then(Value::as_i64) {
         obj.insert(
             "expiresAt".into(),
-            json!(ids::timestamp(Utc::now() + Duration::milliseconds(ms))),
+            json!(ids::timestamp(ids::now_utc() + Duration::milliseconds(ms))),
         );
     }
 }
@@ -166,6 +166,11 @@ pub fn set(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
 }
 
 fn save(docs: &Docs<'_>, req: &Req, doc: &Value) -> Result<(), ApiError> {
+    crate::platform::limits::check_payload(
+        "the state's payload",
+        &doc["payload"],
+        req.limits.state_payload,
+    )?;
     let k = key(req);
     if docs.get(KIND, &k)?.is_some() {
         docs.update(KIND, &k, doc)

@@ -1,7 +1,7 @@
 //! Tasks (`/v1/chat/tasks`, in the vendor export only): created `pending`, updated freely.
 
 use botpress::types;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::{
@@ -25,7 +25,7 @@ pub fn create(docs: &Docs<'_>, req: &Req) -> Result<Value, ApiError> {
     )?;
     require(docs, super::users::KIND, "User", b.user_id.as_deref())?;
     require(docs, KIND, "Task", b.parent_task_id.as_deref())?;
-    let now = Utc::now();
+    let now = ids::now_utc();
     let timeout = b
         .timeout_at
         .unwrap_or(now + Duration::hours(super::workflows::DEFAULT_TIMEOUT_HOURS));

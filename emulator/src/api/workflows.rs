@@ -40,7 +40,7 @@ fn refresh(docs: &Docs<'_>, mut doc: Value) -> Result<Value, ApiError> {
     let status = doc["status"].as_str().unwrap_or_default();
     let timeout_at = doc["timeoutAt"]
         .as_str()
-        .filter(|t| ids::parse_time(t).is_some_and(|t| t <= Utc::now()))
+        .filter(|t| ids::parse_time(t).is_some_and(|t| t <= ids::now_utc()))
         .map(String::from);
     if let Some(at) = timeout_at
         && !is_finished(status)
@@ -85,7 +85,7 @@ fn insert(docs: &Docs<'_>, w: NewWorkflow<'_>) -> Result<Value, ApiError> {
         w.conversation.map(String::as_str),
     )?;
     require(docs, super::users::KIND, "User", w.user.map(String::as_str))?;
-    let now = Utc::now();
+    let now = ids::now_utc();
     let timeout = w
         .timeout_at
         .unwrap_or(now + Duration::hours(DEFAULT_TIMEOUT_HOURS));

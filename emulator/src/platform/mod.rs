@@ -1,0 +1,58 @@
+//! The emulator as a test platform: what a test can make the service do on purpose, and what
+//! it can see afterwards.
+//!
+//! - [`clock`]: the time every time-based behaviour reads, movable, or standing still;
+//! - [`faults`]: scripted failures per operation (errors, latency, dropped connections,
+//!   stalled bodies, and writes that commit and then fail);
+//! - [`journal`]: every request and its answer, queryable;
+//! - [`limits`]: the service's platform limits (payload, state and body sizes), on by default;
+//! - [`rate`]: the service's rate limiting, per bot, opt-in.
+//!
+//! Each is reachable from the embedded handle ([`Emulator::faults`](crate::Emulator::faults),
+//! [`Emulator::journal`](crate::Emulator::journal)) and from the admin API under the reserved
+//! prefix [`ADMIN_PREFIX`], which takes the emulator's token like the API does (see the
+//! emulator's README for its routes).
+
+pub(crate) mod admin;
+pub mod clock;
+pub mod faults;
+pub mod journal;
+pub mod limits;
+pub mod rate;
+
+use std::sync::Arc;
+
+pub use clock::Clock;
+pub use faults::{Fault, FaultKind, Faults};
+pub use journal::{Call, Journal};
+pub use limits::PlatformLimits;
+pub use rate::RateLimit;
+
+/// The path prefix of the admin API (shared with the file-content URLs, `upload/` and
+/// `files/`); no Botpress API path starts with it.
+pub const ADMIN_PREFIX: &str = crate::content::PREFIX;
+
+/// The test-platform state of one emulator, shared by the server and the handles.
+#[derive(Debug, Clone)]
+pub(crate) struct Platform {
+    pub(crate) clock: Clock,
+    pub(crate) faults: Faults,
+    pub(crate) journal: Journal,
+    pub(crate) rate: Option<Arc<rate::RateLimiter>>,
+}
+
+impl Platform {
+    pub(crate) fn new(config: &crate::Config) -> Self {
+        Self {
+            clock: match config.manual_clock {
+                Some(start) => Clock::manual(start),
+                None => Clock::system(),
+            },
+            faults: Faults::default(),
+            journal: Journal::new(config.journal_capacity, config.journal_bodies),
+            rate: config
+                .rate_limit
+                .map(|r| Arc::new(rate::RateLimiter::new(r))),
+        }
+    }
+}
