@@ -63,7 +63,8 @@ enum Cmd {
         /// Only the code generation time (the build script's work, run directly).
         #[arg(long)]
         codegen: bool,
-        /// Only this section (overhead, instructions, pagination, emulator, scale, build, downstream);
+        /// Only this section (overhead, instructions, pagination, emulator, platform, scale, build,
+        /// downstream);
         /// repeatable.
         #[arg(long)]
         only: Vec<String>,

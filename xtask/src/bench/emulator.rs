@@ -22,11 +22,11 @@ pub(super) const TOKEN: &str = "bench-token";
 const CONCURRENCY: [usize; 2] = [1, 16];
 
 /// One request measured against both servers.
-struct Op {
-    name: &'static str,
-    method: &'static str,
-    path: String,
-    body: Option<String>,
+pub(super) struct Op {
+    pub(super) name: &'static str,
+    pub(super) method: &'static str,
+    pub(super) path: String,
+    pub(super) body: Option<String>,
 }
 
 fn ops(ids: &Value) -> Result<Vec<Op>> {
@@ -92,6 +92,11 @@ fn ops(ids: &Value) -> Result<Vec<Op>> {
 
 /// Builds and starts the emulator (release).
 pub(super) fn start_emulator(env: &Env) -> Result<Server> {
+    start_emulator_with(env, &[])
+}
+
+/// Builds and starts the emulator (release) with extra command-line flags.
+pub(super) fn start_emulator_with(env: &Env, flags: &[&str]) -> Result<Server> {
     eprintln!("bench: building the emulator (cargo build --release -p botpress-emulator)");
     let status = Command::new(cargo())
         .args(["build", "--release", "--quiet", "-p", "botpress-emulator"])
@@ -102,6 +107,7 @@ pub(super) fn start_emulator(env: &Env) -> Result<Server> {
     }
     let mut cmd = Command::new(env.target_dir.join("release").join("botpress-emulator"));
     cmd.args(["--port", "0", "--token", TOKEN])
+        .args(flags)
         .env("RUST_LOG", "warn");
     Server::start(cmd, Duration::from_secs(30), |line| {
         line.strip_prefix("BP_API_URL=").map(str::to_string)
@@ -146,7 +152,13 @@ fn start_prism(env: &Env) -> Result<Server, String> {
     .map_err(|e| format!("Prism did not start: {e:#}"))
 }
 
-fn load(env: &Env, timing: &Timing, url: &str, op: &Op, concurrency: usize) -> Result<f64> {
+pub(super) fn load(
+    env: &Env,
+    timing: &Timing,
+    url: &str,
+    op: &Op,
+    concurrency: usize,
+) -> Result<f64> {
     let mut cmd = Command::new(&env.bench_bin);
     cmd.args([
         "load",

@@ -16,6 +16,7 @@ mod emulator;
 mod instructions;
 mod overhead;
 mod pagination;
+mod platform;
 mod report;
 mod scale;
 
@@ -29,6 +30,7 @@ pub(crate) const SECTIONS: &[&str] = &[
     "instructions",
     "pagination",
     "emulator",
+    "platform",
     "scale",
     "build",
     "downstream",
@@ -106,6 +108,9 @@ pub(crate) fn command(root: &Path, options: &Options) -> Result<i32> {
         }
         if wanted("emulator") {
             sections.push(emulator::run(&env, &timing)?);
+        }
+        if wanted("platform") {
+            sections.push(platform::run(&env, &timing)?);
         }
         if wanted("scale") {
             sections.push(scale::run(&env, options.quick)?);
