@@ -22,7 +22,7 @@ use crate::{
 pub const PREFIX: &str = "/_emulator/";
 
 /// Whether `rest` (the path after [`PREFIX`]) is a file-content URL (`upload/…`, `files/…`);
-/// the rest of the prefix is the admin API's ([`crate::platform::admin`]).
+/// the rest of the prefix is the admin API's (`platform::admin`).
 pub fn serves(rest: &str) -> bool {
     matches!(rest.split('/').next(), Some("upload" | "files"))
 }

@@ -184,9 +184,7 @@ async fn handle(
     let mut response = response;
     if let Some(decision) = &draft.rate {
         for (name, value) in decision.headers() {
-            if let Ok(value) = header::HeaderValue::from_str(&value) {
-                response.headers_mut().insert(name, value);
-            }
+            response.headers_mut().insert(name, value);
         }
     }
     let dropped = response.extensions().get::<DropConnection>().is_some();
@@ -207,15 +205,15 @@ async fn handle(
         });
         journal.record(Call {
             seq: 0,
-            at: ids::timestamp(at),
+            at,
             method: method.to_string(),
             path: path.to_string(),
-            operation: draft.operation.map(str::to_string),
+            operation: draft.operation,
             bot_id: draft.bot_id,
             status,
-            error_type: error_type.map(str::to_string),
+            error_type,
             committed: draft.committed,
-            fault: draft.fault.map(str::to_string),
+            fault: draft.fault,
             duration_us: elapsed.as_micros() as u64,
             request_bytes: draft.request_bytes,
             response_bytes,

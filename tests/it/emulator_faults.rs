@@ -102,7 +102,7 @@ async fn reads_survive_5xx_429_resets_and_stalls() {
         ],
         "each fault once, then the retry"
     );
-    assert_eq!(calls[8].fault.as_deref(), Some("stall"));
+    assert_eq!(calls[8].fault, Some("stall"));
 }
 
 #[tokio::test]

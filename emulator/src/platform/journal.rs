@@ -10,6 +10,7 @@
 //! let creates = emulator.journal().calls_to("createMessage");
 //! assert_eq!(creates.len(), 1, "exactly one message was created");
 //! assert_eq!(creates[0].status, Some(201));
+//! assert_eq!(creates[0].operation, Some("createMessage"));
 //! # Ok(()) }
 //! ```
 //!
@@ -22,8 +23,13 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+fn wire_time<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
 
 /// How many calls the journal keeps by default (older ones are dropped first).
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
@@ -35,27 +41,29 @@ pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
 pub struct Call {
     /// Position in the journal, from 1, never reused (also after [`Journal::clear`]).
     pub seq: u64,
-    /// When the request arrived, on the emulator's clock (RFC 3339, milliseconds).
-    pub at: String,
+    /// When the request arrived, on the emulator's clock (as JSON: RFC 3339 with
+    /// milliseconds, like the API's timestamps).
+    #[serde(serialize_with = "wire_time")]
+    pub at: DateTime<Utc>,
     /// The HTTP method.
     pub method: String,
     /// The request path (without the query).
     pub path: String,
     /// The operation the request matched (`createMessage`); `None` when it matched none.
-    pub operation: Option<String>,
+    pub operation: Option<&'static str>,
     /// The calling bot (`x-bot-id`), when the request got that far.
     pub bot_id: Option<String>,
     /// The status answered; `None` when the connection was dropped without an answer (a
     /// `reset` fault, or `failAfterCommit` with no status).
     pub status: Option<u16>,
     /// The Botpress error type of an error answer (`ResourceNotFound`).
-    pub error_type: Option<String>,
+    pub error_type: Option<&'static str>,
     /// Whether the operation's writes were committed (a write that succeeded, or one that
     /// succeeded and was then answered with a failure by a `failAfterCommit` fault).
     pub committed: bool,
     /// The fault applied to the request, by kind (`error`, `latency`, `reset`, `stall`,
     /// `failAfterCommit`).
-    pub fault: Option<String>,
+    pub fault: Option<&'static str>,
     /// Time from the request's arrival to its answer, in microseconds.
     pub duration_us: u64,
     /// Bytes of the request body.
@@ -150,7 +158,7 @@ impl Journal {
         self.lock()
             .calls
             .iter()
-            .filter(|c| operation.is_none_or(|op| c.operation.as_deref() == Some(op)))
+            .filter(|c| operation.is_none_or(|op| c.operation == Some(op)))
             .filter(|c| bot_id.is_none_or(|bot| c.bot_id.as_deref() == Some(bot)))
             .cloned()
             .collect()
@@ -162,7 +170,7 @@ impl Journal {
         self.lock()
             .calls
             .iter()
-            .filter(|c| c.committed && c.operation.as_deref() == Some(operation))
+            .filter(|c| c.committed && c.operation == Some(operation))
             .count()
     }
 

@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+use axum::http::{HeaderName, HeaderValue};
 use std::{
     collections::{HashMap, VecDeque},
     fmt,
@@ -131,11 +132,20 @@ pub(crate) struct Decision {
 
 impl Decision {
     /// The `RateLimit-*` headers.
-    pub(crate) fn headers(&self) -> [(&'static str, String); 3] {
+    pub(crate) fn headers(&self) -> [(HeaderName, HeaderValue); 3] {
         [
-            ("ratelimit-limit", self.limit.to_string()),
-            ("ratelimit-remaining", self.remaining.to_string()),
-            ("ratelimit-reset", self.reset.to_string()),
+            (
+                HeaderName::from_static("ratelimit-limit"),
+                self.limit.into(),
+            ),
+            (
+                HeaderName::from_static("ratelimit-remaining"),
+                self.remaining.into(),
+            ),
+            (
+                HeaderName::from_static("ratelimit-reset"),
+                self.reset.into(),
+            ),
         ]
     }
 }

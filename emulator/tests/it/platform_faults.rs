@@ -112,7 +112,7 @@ async fn a_reset_fault_closes_the_connection_without_an_answer_and_writes_nothin
     assert_eq!(conversations(&api).await, 0, "nothing written");
     let call = &api.emulator.journal().calls_to("createConversation")[0];
     assert_eq!((call.status, call.committed), (None, false));
-    assert_eq!(call.fault.as_deref(), Some("reset"));
+    assert_eq!(call.fault, Some("reset"));
 }
 
 #[tokio::test]
@@ -157,7 +157,7 @@ async fn fail_after_commit_writes_then_answers_502() {
     assert_eq!(journal.committed("createConversation"), 1);
     let call = &journal.calls_to("createConversation")[0];
     assert_eq!(call.status, Some(502));
-    assert_eq!(call.fault.as_deref(), Some("failAfterCommit"));
+    assert_eq!(call.fault, Some("failAfterCommit"));
 }
 
 #[tokio::test]

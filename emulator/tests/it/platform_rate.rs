@@ -72,7 +72,7 @@ async fn past_the_limit_a_bot_gets_the_documented_429_and_others_do_not() {
     assert_eq!(errors.status, 429, "every operation counts");
     let call = api.emulator.journal().calls().pop().unwrap();
     assert_eq!(
-        (call.status, call.error_type.as_deref()),
+        (call.status, call.error_type),
         (Some(429), Some("RateLimited"))
     );
     let admin = api
