@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use botpress_emulator::{Config, Fault, FaultKind};
 use serde_json::{Value, json};
 
-use crate::common::{Api, BOT, OTHER_BOT, TOKEN, assert_error};
+use crate::common::{Api, OTHER_BOT, TOKEN, assert_error};
 
 async fn conversations(api: &Api) -> usize {
     api.ok("GET", "/v1/chat/conversations?pageSize=100", None, 200)
@@ -45,10 +45,7 @@ async fn an_error_fault_has_the_types_status_and_retry_after() {
             .times(1),
     );
     let response = api
-        .http
-        .get(api.url("/v1/chat/conversations"))
-        .bearer_auth(TOKEN)
-        .header("x-bot-id", BOT)
+        .request(reqwest::Method::GET, "/v1/chat/conversations")
         .send()
         .await
         .unwrap();
@@ -100,10 +97,7 @@ async fn a_reset_fault_closes_the_connection_without_an_answer_and_writes_nothin
         .faults()
         .add(Fault::reset("createConversation").times(1));
     let err = api
-        .http
-        .post(api.url("/v1/chat/conversations"))
-        .bearer_auth(TOKEN)
-        .header("x-bot-id", BOT)
+        .request(reqwest::Method::POST, "/v1/chat/conversations")
         .json(&json!({"channel": "web", "tags": {}}))
         .send()
         .await
@@ -123,10 +117,7 @@ async fn a_stall_fault_sends_the_head_then_no_body() {
         .add(Fault::stall("listUsers", Duration::from_millis(400)).times(1));
     let started = Instant::now();
     let response = api
-        .http
-        .get(api.url("/v1/chat/users"))
-        .bearer_auth(TOKEN)
-        .header("x-bot-id", BOT)
+        .request(reqwest::Method::GET, "/v1/chat/users")
         .send()
         .await
         .expect("the head arrives");
@@ -167,10 +158,7 @@ async fn reset_after_commit_writes_then_drops_the_connection() {
         .faults()
         .add(Fault::reset_after_commit("createUser").times(1));
     let sent = api
-        .http
-        .post(api.url("/v1/chat/users"))
-        .bearer_auth(TOKEN)
-        .header("x-bot-id", BOT)
+        .request(reqwest::Method::POST, "/v1/chat/users")
         .json(&json!({"tags": {}}))
         .send()
         .await;

@@ -49,6 +49,15 @@ impl Api {
         format!("{}{}", self.emulator.base_url(), path)
     }
 
+    /// A request to `path` as [`BOT`] with the test token, to finish and send by hand (for
+    /// answers [`Api::raw`] does not read: headers, dropped connections, stalled bodies).
+    pub(crate) fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(TOKEN)
+            .header("x-bot-id", BOT)
+    }
+
     /// A request as `bot` with `token` (either may be omitted), body as raw bytes.
     pub(crate) async fn raw(
         &self,
