@@ -369,10 +369,7 @@ impl Api<'_> {
                     .flatten()
                     .map(|p| self.param(p))
                     .collect();
-                let output = match &sig["output"] {
-                    Value::Null => String::new(),
-                    t => format!(" -> {}", self.ty(t)),
-                };
+                let output = self.returns(&sig["output"]);
                 let (generics, where_clause) = self.generics_split(&inner["generics"]);
                 format!(
                     "{quals}fn {path}{generics}({}){output}{where_clause}",
@@ -604,13 +601,18 @@ impl Api<'_> {
                     .flatten()
                     .map(|t| self.ty(t))
                     .collect();
-                let output = match &inner["output"] {
-                    Value::Null => String::new(),
-                    t => format!(" -> {}", self.ty(t)),
-                };
+                let output = self.returns(&inner["output"]);
                 format!("({}){output}", inputs.join(", "))
             }
             _ => String::new(),
+        }
+    }
+
+    /// ` -> T` for a return type, nothing for none.
+    fn returns(&self, output: &Value) -> String {
+        match output {
+            Value::Null => String::new(),
+            t => format!(" -> {}", self.ty(t)),
         }
     }
 
@@ -691,10 +693,7 @@ impl Api<'_> {
                     .flatten()
                     .map(|p| self.ty(&p[1]))
                     .collect();
-                let output = match &sig["output"] {
-                    Value::Null => String::new(),
-                    t => format!(" -> {}", self.ty(t)),
-                };
+                let output = self.returns(&sig["output"]);
                 format!("fn({}){output}", params.join(", "))
             }
             _ => "_".into(),
