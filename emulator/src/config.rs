@@ -71,6 +71,8 @@ pub struct Config {
     pub(crate) manual_clock: Option<chrono::DateTime<chrono::Utc>>,
     /// The service's platform limits enforced.
     pub(crate) platform_limits: crate::platform::PlatformLimits,
+    /// A snapshot restored before the first request.
+    pub(crate) seed: Option<Arc<crate::platform::Snapshot>>,
 }
 
 impl Default for Config {
@@ -99,6 +101,7 @@ impl fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("manual_clock", &self.manual_clock)
             .field("platform_limits", &self.platform_limits)
+            .field("seed", &self.seed)
             .finish()
     }
 }
@@ -124,6 +127,7 @@ impl Config {
             rate_limit: None,
             manual_clock: None,
             platform_limits: crate::platform::PlatformLimits::default(),
+            seed: None,
         }
     }
 
@@ -256,6 +260,14 @@ impl Config {
     /// [`crate::platform::limits`]); `PlatformLimits::none()` turns them off.
     pub fn platform_limits(mut self, limits: crate::platform::PlatformLimits) -> Self {
         self.platform_limits = limits;
+        self
+    }
+
+    /// Start from this snapshot's data (see [`crate::platform::snapshot`]): restored into the
+    /// store before the first request, replacing what a `--db` file held (all of it, or the
+    /// snapshot's bot's). A snapshot that does not fit makes [`crate::spawn`] fail.
+    pub fn seed(mut self, snapshot: crate::platform::Snapshot) -> Self {
+        self.seed = Some(Arc::new(snapshot));
         self
     }
 

@@ -57,14 +57,17 @@ pub mod validate;
 use std::{net::SocketAddr, sync::Arc};
 
 pub use config::Config;
-pub use platform::{Call, Clock, Fault, FaultKind, Faults, Journal, PlatformLimits, RateLimit};
+pub use platform::{
+    Call, Clock, Fault, FaultKind, Faults, Journal, PlatformLimits, RateLimit, Snapshot,
+    SnapshotError,
+};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// A running emulator; stops when [`Emulator::shutdown`] is called or when dropped.
 pub struct Emulator {
     addr: SocketAddr,
     token: String,
-    platform: platform::Platform,
+    state: Arc<server::AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -97,17 +100,85 @@ impl Emulator {
     /// The scripted faults: add one to make an operation fail on purpose (see
     /// [`platform::faults`]).
     pub fn faults(&self) -> &Faults {
-        &self.platform.faults
+        &self.state.platform.faults
     }
 
     /// The clock every time-based behaviour reads (see [`platform::clock`]).
     pub fn clock(&self) -> &Clock {
-        &self.platform.clock
+        &self.state.platform.clock
     }
 
     /// The journal of the requests served (see [`platform::journal`]).
     pub fn journal(&self) -> &Journal {
-        &self.platform.journal
+        &self.state.platform.journal
+    }
+
+    /// A snapshot of everything stored, every bot's data (see [`platform::snapshot`]); taken in
+    /// one read transaction, while the emulator goes on serving.
+    pub async fn snapshot(&self) -> Result<Snapshot, SnapshotError> {
+        self.storage(|state| {
+            state
+                .store
+                .read(|conn| platform::snapshot::take(conn, None))
+        })
+        .await
+    }
+
+    /// A snapshot of one bot's data.
+    pub async fn snapshot_bot(&self, bot_id: &str) -> Result<Snapshot, SnapshotError> {
+        let bot = bot_id.to_string();
+        self.storage(move |state| {
+            state
+                .store
+                .read(|conn| platform::snapshot::take(conn, Some(&bot)))
+        })
+        .await
+    }
+
+    /// Replaces the stored state by a snapshot: all of it for a whole-state snapshot, the
+    /// snapshot's bot's data for a bot's snapshot. Refused with nothing changed when the
+    /// snapshot does not fit.
+    pub async fn restore(&self, snapshot: &Snapshot) -> Result<(), SnapshotError> {
+        let snapshot = snapshot.clone();
+        self.storage(move |state| {
+            state
+                .store
+                .with_tx(|tx| platform::snapshot::restore(tx, &snapshot))
+        })
+        .await
+    }
+
+    /// Deletes everything stored, as if the emulator had just started.
+    pub async fn reset(&self) -> Result<(), SnapshotError> {
+        self.storage(|state| {
+            state
+                .store
+                .with_tx(|tx| platform::snapshot::reset(tx, None))
+        })
+        .await
+    }
+
+    /// Deletes one bot's data, leaving every other bot's alone.
+    pub async fn reset_bot(&self, bot_id: &str) -> Result<(), SnapshotError> {
+        let bot = bot_id.to_string();
+        self.storage(move |state| {
+            state
+                .store
+                .with_tx(|tx| platform::snapshot::reset(tx, Some(&bot)))
+        })
+        .await
+    }
+
+    /// Runs storage work off the async threads.
+    async fn storage<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&server::AppState) -> Result<T, error::ApiError> + Send + 'static,
+    ) -> Result<T, SnapshotError> {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || work(&state))
+            .await
+            .map_err(|e| SnapshotError::new(format!("the storage work failed: {e}")))?
+            .map_err(SnapshotError::from)
     }
 
     /// Stops serving and waits until the server (and its storage) is closed.
@@ -146,6 +217,16 @@ fn state(config: Config, addr: SocketAddr) -> std::io::Result<(Arc<server::AppSt
             query_budget: config.query_budget,
         },
     )?;
+    if let Some(seed) = &config.seed {
+        store
+            .with_tx(|tx| platform::snapshot::restore(tx, seed))
+            .map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the seed snapshot cannot be restored: {}", e.message),
+                )
+            })?;
+    }
     // Parse the document (and compile its validators) before serving the first request.
     spec::Spec::get();
     let token = config.token.clone().unwrap_or_else(dev_token);
@@ -173,14 +254,13 @@ pub async fn spawn(config: Config) -> std::io::Result<Emulator> {
     let addr = listener.local_addr()?;
     let limits = config.limits;
     let (state, token) = state(config, addr)?;
-    let platform = state.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(state);
+    let app = server::router(state.clone());
     let task = tokio::spawn(listener::serve(listener, app, limits, stopped));
     Ok(Emulator {
         addr,
         token,
-        platform,
+        state,
         stop: Some(stop),
         task: Some(task),
     })

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use botpress_emulator::{Config, PlatformLimits, RateLimit, spawn};
+use botpress_emulator::{Config, PlatformLimits, RateLimit, Snapshot, spawn};
 use clap::Parser;
 
 /// A local, stateful Botpress-compatible server (Runtime, Files and Tables APIs).
@@ -17,6 +17,14 @@ struct Args {
     /// SQLite file to persist to (data survives a restart); in memory when absent.
     #[arg(long)]
     db: Option<PathBuf>,
+    /// A snapshot file to start from (`GET /_emulator/state`, `--export-on-exit`): restored
+    /// before the first request, replacing what `--db` held (all of it, or the snapshot's bot's).
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Write a snapshot of everything stored to this file when stopped (Ctrl-C, SIGTERM), e.g.
+    /// to replay a failing run with `--seed`.
+    #[arg(long, value_name = "FILE")]
+    export_on_exit: Option<PathBuf>,
     /// Bearer token clients must send; a development token is generated and printed when absent.
     #[arg(long, env = "BP_EMULATOR_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -167,6 +175,9 @@ async fn run(args: Args) -> std::io::Result<()> {
     if let Some(db) = &args.db {
         config = config.db(db);
     }
+    if let Some(seed) = &args.seed {
+        config = config.seed(Snapshot::read(seed)?);
+    }
     let generated = args.token.is_none();
     if let Some(token) = args.token {
         config = config.token(token);
@@ -196,6 +207,10 @@ async fn run(args: Args) -> std::io::Result<()> {
     }
     stopped().await?;
     tracing::info!("shutting down");
+    if let Some(path) = &args.export_on_exit {
+        emulator.snapshot().await?.write(path)?;
+        tracing::info!(file = %path.display(), "snapshot written");
+    }
     emulator.shutdown().await;
     Ok(())
 }

@@ -11,6 +11,9 @@
 //! | `DELETE /_emulator/journal` | forget every call |
 //! | `GET /_emulator/clock` | `{"now": "...", "mode": "manual"}` |
 //! | `POST /_emulator/clock` | `{"advanceMs": 60000}` moves it forward, `{"now": "2026-01-01T00:00:00Z"}` puts it there; answers like `GET` |
+//! | `GET /_emulator/state` | a [snapshot](super::snapshot) of everything stored; `?bot=` of one bot's data |
+//! | `PUT /_emulator/state` | restore a snapshot (the body, up to `--max-upload-bytes`); answers `{"bot": ..., "rows": {"docs": 12, ...}}` |
+//! | `DELETE /_emulator/state` | delete everything stored; `?bot=` one bot's data |
 
 use axum::{
     body::Body,
@@ -131,15 +134,67 @@ async fn serve(
             }
             Ok(clock(state))
         }
-        ("faults" | "journal" | "clock", _) => Err(ApiError::method_not_found(format!(
+        ("state", "GET") => {
+            let bot = bot_parameter(raw_query)?;
+            let snapshot = crate::server::blocking(|| {
+                state
+                    .store
+                    .read(|conn| super::snapshot::take(conn, bot.as_deref()))
+            })?;
+            Ok(snapshot.to_value())
+        }
+        ("state", "PUT") => {
+            let bytes = crate::server::read_body(
+                body,
+                headers,
+                state.config.max_upload_bytes,
+                state.config.limits.body_timeout,
+            )
+            .await?;
+            let snapshot = super::Snapshot::from_json(&bytes)
+                .map_err(|e| ApiError::invalid_payload(format!("body: {e}")))?;
+            crate::server::blocking(|| {
+                state
+                    .store
+                    .with_tx(|tx| super::snapshot::restore(tx, &snapshot))
+            })?;
+            Ok(json!({ "bot": snapshot.bot(), "rows": snapshot.counts() }))
+        }
+        ("state", "DELETE") => {
+            let bot = bot_parameter(raw_query)?;
+            crate::server::blocking(|| {
+                state
+                    .store
+                    .with_tx(|tx| super::snapshot::reset(tx, bot.as_deref()))
+            })?;
+            Ok(json!({ "bot": bot }))
+        }
+        ("faults" | "journal" | "clock" | "state", _) => Err(ApiError::method_not_found(format!(
             "{method} is not allowed on {}{route}",
             super::ADMIN_PREFIX
         ))),
         _ => Err(ApiError::not_found(format!(
-            "No admin route {}{route} (faults, journal, clock)",
+            "No admin route {}{route} (faults, journal, clock, state)",
             super::ADMIN_PREFIX
         ))),
     }
+}
+
+/// The only parameter of the state routes: `?bot=`.
+fn bot_parameter(raw_query: Option<&str>) -> Result<Option<String>, ApiError> {
+    let mut bot = None;
+    for (key, value) in query::pairs(raw_query.unwrap_or(""))? {
+        match key.as_str() {
+            "bot" if !value.is_empty() => bot = Some(value),
+            "bot" => return Err(ApiError::invalid_query("query.bot: a bot id, not empty")),
+            other => {
+                return Err(ApiError::invalid_query(format!(
+                    "query: unknown parameter `{other}` (bot)"
+                )));
+            }
+        }
+    }
+    Ok(bot)
 }
 
 fn clock(state: &AppState) -> Value {

@@ -6,7 +6,8 @@
 //!   stalled bodies, and writes that commit and then fail);
 //! - [`journal`]: every request and its answer, queryable;
 //! - [`limits`]: the service's platform limits (payload, state and body sizes), on by default;
-//! - [`rate`]: the service's rate limiting, per bot, opt-in.
+//! - [`rate`]: the service's rate limiting, per bot, opt-in;
+//! - [`snapshot`]: the stored state, whole or one bot's, saved to a file and restored.
 //!
 //! Each is reachable from the embedded handle ([`Emulator::faults`](crate::Emulator::faults),
 //! [`Emulator::journal`](crate::Emulator::journal)) and from the admin API under the reserved
@@ -19,6 +20,7 @@ pub mod faults;
 pub mod journal;
 pub mod limits;
 pub mod rate;
+pub mod snapshot;
 
 use std::sync::Arc;
 
@@ -27,6 +29,7 @@ pub use faults::{Fault, FaultKind, Faults};
 pub use journal::{Call, Journal};
 pub use limits::PlatformLimits;
 pub use rate::RateLimit;
+pub use snapshot::{Snapshot, SnapshotError};
 
 /// The path prefix of the admin API (shared with the file-content URLs, `upload/` and
 /// `files/`); no Botpress API path starts with it.

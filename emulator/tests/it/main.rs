@@ -18,6 +18,7 @@ mod platform_faults;
 mod platform_journal;
 mod platform_limits;
 mod platform_rate;
+mod platform_snapshot;
 mod semantics;
 mod tables_filter;
 mod tables_index;

@@ -220,22 +220,7 @@ fn private_store(pid: u32) -> Option<std::path::PathBuf> {
 
 /// Starts the binary without `--db`; returns it once it serves.
 fn start_in_memory() -> std::process::Child {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_botpress-emulator"))
-        .args(["--port", "0", "--token", "t"])
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    assert!(
-        lines.any(|l| l.is_ok_and(|l| l.starts_with("BP_API_URL="))),
-        "the emulator printed its URL"
-    );
-    child
+    crate::common::start_binary(&[]).0
 }
 
 /// The temporary store is removed when the binary is stopped with SIGTERM, and the store of one

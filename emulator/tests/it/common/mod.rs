@@ -174,3 +174,24 @@ fn regex_lite_err_id(id: &str) -> bool {
         && hex.len() == 8
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+/// Starts the emulator binary on a free port with the token `t` and `args`; returns it once it
+/// serves, with its URL.
+pub(crate) fn start_binary(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_botpress-emulator"))
+        .args(["--port", "0", "--token", "t"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = std::io::BufReader::new(stdout)
+        .lines()
+        .find_map(|l| l.ok()?.strip_prefix("BP_API_URL=").map(str::to_string))
+        .expect("the emulator printed its URL");
+    (child, url)
+}
