@@ -74,7 +74,7 @@ struct Args {
     #[arg(long, default_value = "system", value_parser = parse_clock)]
     clock: ClockArg,
     /// `service`: enforce the service's platform limits (message and state payloads, body sizes
-    /// per API); `none`: none of them. The flags below override one limit each.
+    /// per API, Tables columns, row size, rows per call, find limit); `none`: none of them. The flags below override one limit each.
     #[arg(long, default_value = "service", value_parser = ["service", "none"])]
     platform_limits: String,
     /// Largest message `payload`, as JSON bytes (`413 LimitExceeded` past it); 0: no limit.
@@ -89,6 +89,20 @@ struct Args {
     /// Largest request body of the Tables API (`413 PayloadTooLarge`); 0: no limit.
     #[arg(long)]
     tables_body_bytes: Option<usize>,
+    /// Most columns of a table (`400 InvalidPayload` past it); 0: no limit.
+    #[arg(long)]
+    table_columns: Option<usize>,
+    /// Largest table row, as JSON bytes per unit of the table's `factor` (`413
+    /// LimitExceeded` past it); 0: no limit.
+    #[arg(long)]
+    table_row_bytes: Option<usize>,
+    /// Most rows per Tables create, update or upsert call, ids per delete call (`400
+    /// InvalidPayload` past it); 0: no limit.
+    #[arg(long)]
+    table_rows_per_call: Option<usize>,
+    /// Largest `limit` of findTableRows (`400 InvalidPayload` past it); 0: no limit.
+    #[arg(long)]
+    table_find_limit: Option<usize>,
 }
 
 /// The platform limits the flags ask for.
@@ -110,6 +124,18 @@ fn platform_limits(args: &Args) -> PlatformLimits {
     }
     if let Some(n) = given(args.tables_body_bytes) {
         limits = limits.tables_body(n);
+    }
+    if let Some(n) = given(args.table_columns) {
+        limits = limits.table_columns(n);
+    }
+    if let Some(n) = given(args.table_row_bytes) {
+        limits = limits.table_row_bytes(n);
+    }
+    if let Some(n) = given(args.table_rows_per_call) {
+        limits = limits.table_rows_per_call(n);
+    }
+    if let Some(n) = given(args.table_find_limit) {
+        limits = limits.table_find_limit(n);
     }
     limits
 }
@@ -188,6 +214,7 @@ async fn run(args: Args) -> std::io::Result<()> {
     if let Some(url) = args.action_url {
         config = config.action_url(url);
     }
+    let stop = Stop::install()?;
     let emulator = spawn(config).await?;
     let storage = args
         .db
@@ -205,7 +232,7 @@ async fn run(args: Args) -> std::io::Result<()> {
     } else {
         println!("BP_API_URL={}", emulator.base_url());
     }
-    stopped().await?;
+    stop.wait().await?;
     tracing::info!("shutting down");
     if let Some(path) = &args.export_on_exit {
         emulator.snapshot().await?.write(path)?;
@@ -215,20 +242,46 @@ async fn run(args: Args) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Waits for Ctrl-C, or on Unix for SIGTERM too (`kill`, a container stopping), so that the
-/// emulator shuts down cleanly and removes its temporary store.
-async fn stopped() -> std::io::Result<()> {
+/// Ctrl-C, or on Unix SIGTERM too (`kill`, a container stopping), so that the emulator shuts
+/// down cleanly and removes its temporary store. Installed before the URL is printed: a signal
+/// sent as soon as it is seen is a clean stop, not the default kill.
+struct Stop {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Stop {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                signals: (
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::terminate())?,
+                ),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    async fn wait(mut self) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            let (interrupt, terminate) = &mut self.signals;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
     }
 }

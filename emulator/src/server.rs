@@ -426,7 +426,7 @@ async fn serve_api(
         actions::call(state, &req).await?
     } else if reads_only(op) {
         blocking(|| {
-            platform::clock::at(draft.now, || {
+            platform::during(draft.now, req.limits, || {
                 state
                     .store
                     .read(|conn| api::dispatch(&op.id, conn, &req, false))
@@ -434,7 +434,7 @@ async fn serve_api(
         })?
     } else {
         let value = blocking(|| {
-            platform::clock::at(draft.now, || {
+            platform::during(draft.now, req.limits, || {
                 state
                     .store
                     .with_tx(|tx| api::dispatch(&op.id, tx, &req, true))

@@ -109,6 +109,26 @@ fn field_path(root: &str, pointer: &str) -> String {
     out
 }
 
+/// The longest rendering of the failing value kept in a message (a 1,000-row body is not echoed
+/// back whole).
+const MAX_SHOWN_VALUE: usize = 120;
+
+/// `message` with the value it quotes (`shown`) cut to [`MAX_SHOWN_VALUE`] bytes.
+fn shortened(message: &str, shown: &str) -> String {
+    if shown.len() <= MAX_SHOWN_VALUE {
+        return message.to_string();
+    }
+    let cut = (0..=MAX_SHOWN_VALUE)
+        .rev()
+        .find(|&i| shown.is_char_boundary(i))
+        .unwrap_or(0);
+    message.replacen(
+        shown,
+        &format!("{}… ({} bytes)", &shown[..cut], shown.len()),
+        1,
+    )
+}
+
 /// Checks `instance` against `validator`; the first failure becomes `InvalidPayload` naming
 /// the field under `root`.
 pub fn check(validator: &Validator, instance: &Value, root: &str) -> Result<(), ApiError> {
@@ -119,7 +139,13 @@ pub fn check(validator: &Validator, instance: &Value, root: &str) -> Result<(), 
     let errors: Vec<String> = validator
         .iter_errors(instance)
         .take(3)
-        .map(|e| format!("{}: {}", field_path(root, e.instance_path().as_str()), e))
+        .map(|e| {
+            format!(
+                "{}: {}",
+                field_path(root, e.instance_path().as_str()),
+                shortened(&e.to_string(), &e.instance().to_string())
+            )
+        })
         .collect();
     if errors.is_empty() {
         Ok(())
@@ -131,6 +157,16 @@ pub fn check(validator: &Validator, instance: &Value, root: &str) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_shortened_in_messages() {
+        let long = format!("\"{}\"", "é".repeat(100));
+        let message = format!("{long} is too long");
+        let short = shortened(&message, &long);
+        assert!(short.ends_with("… (202 bytes) is too long"), "{short}");
+        assert!(short.len() < 160, "{short}");
+        assert_eq!(shortened("1 is not a string", "1"), "1 is not a string");
+    }
 
     fn components() -> Map<String, Value> {
         json!({

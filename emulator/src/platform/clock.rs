@@ -117,14 +117,7 @@ thread_local! {
 /// Runs `work` (a request's storage work, which runs on the calling thread) with `now` as the
 /// time [`now`] answers.
 pub(crate) fn at<T>(now: DateTime<Utc>, work: impl FnOnce() -> T) -> T {
-    struct Reset(Option<DateTime<Utc>>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            REQUEST_NOW.set(self.0);
-        }
-    }
-    let _reset = Reset(REQUEST_NOW.replace(Some(now)));
-    work()
+    super::scoped(&REQUEST_NOW, now, work)
 }
 
 /// The time of the request being served on this thread; the machine's time outside one.

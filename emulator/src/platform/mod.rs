@@ -35,6 +35,37 @@ pub use snapshot::{Snapshot, SnapshotError};
 /// `files/`); no Botpress API path starts with it.
 pub const ADMIN_PREFIX: &str = crate::content::PREFIX;
 
+/// Runs `work` with `value` in the request-scoped thread-local `key` (the time and limits of
+/// the request whose storage work runs on this thread), putting back what was there after,
+/// even when `work` panics.
+fn scoped<V: Copy + 'static, T>(
+    key: &'static std::thread::LocalKey<std::cell::Cell<Option<V>>>,
+    value: V,
+    work: impl FnOnce() -> T,
+) -> T {
+    struct Reset<V: Copy + 'static>(
+        &'static std::thread::LocalKey<std::cell::Cell<Option<V>>>,
+        Option<V>,
+    );
+    impl<V: Copy + 'static> Drop for Reset<V> {
+        fn drop(&mut self) {
+            self.0.set(self.1);
+        }
+    }
+    let _reset = Reset(key, key.replace(Some(value)));
+    work()
+}
+
+/// Runs a request's storage work with its time and its platform limits (see [`clock::at`],
+/// [`limits::within`]).
+pub(crate) fn during<T>(
+    now: chrono::DateTime<chrono::Utc>,
+    limits: PlatformLimits,
+    work: impl FnOnce() -> T,
+) -> T {
+    clock::at(now, || limits::within(limits, work))
+}
+
 /// The test-platform state of one emulator, shared by the server and the handles.
 #[derive(Debug, Clone)]
 pub(crate) struct Platform {

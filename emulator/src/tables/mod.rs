@@ -60,19 +60,13 @@ pub trait FileStore {
 
 /// Limits of the service (the `tablesApi` schemas of `@botpress/api` 1.70.2 and the Tables docs)
 /// that the engine enforces, and the emulator's own bounds where the service documents none.
+/// The platform limits users may change (columns, row size, rows per call, findTableRows
+/// `limit`) are [`crate::platform::PlatformLimits`], read per request.
 pub mod limits {
-    /// Columns per table (the schema's "maximum of 20 keys").
-    pub const MAX_COLUMNS: usize = 20;
     /// Length of a column name.
     pub const MAX_COLUMN_NAME: usize = 30;
-    /// Rows per create, update or upsert call; ids per delete call.
-    pub const MAX_ROWS_PER_CALL: usize = 1000;
-    /// Bytes of user data per row for factor 1; a row may hold `ROW_BYTES * factor`.
-    pub const ROW_BYTES: usize = 4 * 1024;
     /// Largest row factor.
     pub const MAX_FACTOR: i64 = 30;
-    /// Largest `limit` of findTableRows; also its default is [`DEFAULT_FIND_LIMIT`].
-    pub const MAX_FIND_LIMIT: i64 = 1000;
     /// Default `limit` of findTableRows.
     pub const DEFAULT_FIND_LIMIT: i64 = 100;
     /// Largest findTableRows `offset` (no table holds more rows than it has ids).

@@ -18,8 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::filter::{self, SqlBuilder, Target};
 use super::limits::{
-    DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT, MAX_FIND_OFFSET, MAX_GROUP_OUTPUTS, MAX_ROWS_PER_CALL,
-    MAX_SEARCH, MAX_SELECT,
+    DEFAULT_FIND_LIMIT, MAX_FIND_OFFSET, MAX_GROUP_OUTPUTS, MAX_SEARCH, MAX_SELECT,
 };
 use super::schema::Columns;
 use super::store::{self, RowRec, TableRec, atomic};
@@ -173,9 +172,11 @@ pub fn delete_table_rows(
     let t = store::get(conn, bot_id, table)?;
     let ids = body.ids.as_deref().unwrap_or(&[]);
     let row_filter = body.filter.unwrap_or_default();
-    if ids.len() > MAX_ROWS_PER_CALL {
+    if let Some(max) = crate::platform::limits::current().table_rows_per_call
+        && ids.len() > max
+    {
         return Err(ApiError::invalid_payload(format!(
-            "ids: at most {MAX_ROWS_PER_CALL} ids per call, got {}",
+            "ids: at most {max} ids per call, got {}",
             ids.len()
         )));
     }
@@ -222,11 +223,16 @@ pub fn find_table_rows(
 ) -> Result<FindTableRowsResponse, ApiError> {
     let t = store::get(conn, bot_id, table)?;
     let cols = t.columns();
-    let limit = body.limit.unwrap_or(DEFAULT_FIND_LIMIT);
-    if !(1..=MAX_FIND_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_payload(format!(
-            "limit must be between 1 and {MAX_FIND_LIMIT}, got {limit}"
-        )));
+    let max = crate::platform::limits::current()
+        .table_find_limit
+        .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let limit = body.limit.unwrap_or(DEFAULT_FIND_LIMIT.min(max));
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::invalid_payload(if max == i64::MAX {
+            format!("limit must be 1 or more, got {limit}")
+        } else {
+            format!("limit must be between 1 and {max}, got {limit}")
+        }));
     }
     let offset = body.offset.unwrap_or(0);
     if !(0..=MAX_FIND_OFFSET).contains(&offset) {
@@ -516,10 +522,12 @@ impl Outcome {
 type RowResult = Result<(Value, Vec<String>), String>;
 
 fn check_count(n: usize) -> Result<(), ApiError> {
-    if n == 0 || n > MAX_ROWS_PER_CALL {
-        return Err(ApiError::invalid_payload(format!(
-            "rows must hold 1 to {MAX_ROWS_PER_CALL} rows, got {n}"
-        )));
+    let max = crate::platform::limits::current().table_rows_per_call;
+    if n == 0 || max.is_some_and(|max| n > max) {
+        return Err(ApiError::invalid_payload(match max {
+            Some(max) => format!("rows must hold 1 to {max} rows, got {n}"),
+            None => "rows must hold at least 1 row, got 0".to_string(),
+        }));
     }
     Ok(())
 }
@@ -584,11 +592,14 @@ fn update_row(
 
 /// A row holds at most 4 KB × factor of user data (its JSON form).
 fn check_size(t: &TableRec, data: &Map<String, Value>, i: usize) -> Result<(), ApiError> {
+    let Some(per_factor) = crate::platform::limits::current().table_row_bytes else {
+        return Ok(());
+    };
+    let limit = per_factor.saturating_mul(t.factor.max(1) as usize);
     let size = serde_json::to_vec(data).map(|v| v.len()).unwrap_or(0);
-    if size > t.row_limit() {
+    if size > limit {
         return Err(ApiError::limit_exceeded(format!(
-            "rows[{i}]: the row holds {size} bytes, more than the table's limit of {} bytes (4 KB x factor {})",
-            t.row_limit(),
+            "rows[{i}]: the row holds {size} bytes, more than the table's limit of {limit} bytes ({per_factor} bytes x factor {})",
             t.factor
         )));
     }

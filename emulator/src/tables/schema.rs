@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::limits::{MAX_COLUMN_NAME, MAX_COLUMNS, REGEX_SIZE_LIMIT};
+use super::limits::{MAX_COLUMN_NAME, REGEX_SIZE_LIMIT};
 use crate::error::ApiError;
 
 /// Names the service manages on every row; no user column may take them.
@@ -342,9 +342,11 @@ pub fn normalize(input: &Map<String, Value>, previous: Option<&Value>) -> Result
     };
     // The service validates the schema with its request schema ("a maximum of 20 keys"), so too
     // many columns is an `InvalidPayload` (400), not a `LimitExceeded`.
-    if props.len() > MAX_COLUMNS {
+    if let Some(max) = crate::platform::limits::current().table_columns
+        && props.len() > max
+    {
         return Err(ApiError::invalid_payload(format!(
-            "schema: a table may have at most {MAX_COLUMNS} columns, got {}",
+            "schema: a table may have at most {max} columns, got {}",
             props.len()
         )));
     }

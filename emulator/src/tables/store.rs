@@ -204,11 +204,6 @@ impl TableRec {
         Columns::from_schema(&self.schema)
     }
 
-    /// Bytes of user data a row of this table may hold.
-    pub(super) fn row_limit(&self) -> usize {
-        super::limits::ROW_BYTES * self.factor.max(1) as usize
-    }
-
     /// Inserts this new table.
     pub(super) fn insert(&self, conn: &Connection, bot_id: &str) -> Result<(), ApiError> {
         if find(conn, bot_id, &self.name)?.is_some() {

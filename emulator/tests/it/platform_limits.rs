@@ -145,4 +145,126 @@ async fn limits_can_be_turned_off() {
         200,
     )
     .await;
+    // The Tables limits too: 25 columns, a 5 KiB row at factor 1. Rows per call and the find
+    // `limit` stay within the document's request schemas (at most 1,000 each).
+    let columns: serde_json::Map<String, Value> = (0..25)
+        .map(|i| (format!("c{i}"), json!({"type": "string"})))
+        .collect();
+    api.ok(
+        "POST",
+        "/v1/tables",
+        Some(json!({"name": "wideTable", "schema": {"type": "object", "properties": columns}})),
+        200,
+    )
+    .await;
+    let big = json!({"rows": [{"c1": "x".repeat(5 * KIB)}]});
+    api.ok("POST", "/v1/tables/wideTable/rows", Some(big), 200)
+        .await;
+    let rows: Vec<Value> = (0..1001).map(|i| json!({"c0": i.to_string()})).collect();
+    let over = api
+        .call(
+            "POST",
+            "/v1/tables/wideTable/rows",
+            Some(json!({"rows": rows})),
+        )
+        .await;
+    assert_error(&over, 400, "InvalidPayload", "body.rows: [{\"c0\":\"0\"}");
+    assert!(
+        over.body["message"].as_str().unwrap().len() < 300,
+        "the value is not echoed whole: {}",
+        over.body["message"]
+    );
+}
+
+/// Each Tables limit follows `PlatformLimits`: columns, row size per factor, rows and ids per
+/// call, and the largest find `limit` (which also lowers the default one).
+#[tokio::test]
+async fn the_tables_limits_can_be_changed() {
+    let limits = PlatformLimits::service()
+        .table_columns(Some(3))
+        .table_row_bytes(Some(64))
+        .table_rows_per_call(Some(5))
+        .table_find_limit(Some(4));
+    let api = Api::start(Config::new().platform_limits(limits)).await;
+    let schema = |n: usize| {
+        let columns: serde_json::Map<String, Value> = (0..n)
+            .map(|i| (format!("c{i}"), json!({"type": "string"})))
+            .collect();
+        json!({"type": "object", "properties": columns})
+    };
+    let wide = api
+        .call(
+            "POST",
+            "/v1/tables",
+            Some(json!({"name": "leadsTable", "schema": schema(4)})),
+        )
+        .await;
+    assert_error(&wide, 400, "InvalidPayload", "at most 3 columns, got 4");
+    api.ok(
+        "POST",
+        "/v1/tables",
+        Some(json!({"name": "leadsTable", "schema": schema(3)})),
+        200,
+    )
+    .await;
+    let rows = |n: usize| json!({"rows": (0..n).map(|i| json!({"c0": i.to_string()})).collect::<Vec<_>>()});
+    let many = api
+        .call("POST", "/v1/tables/leadsTable/rows", Some(rows(6)))
+        .await;
+    assert_error(&many, 400, "InvalidPayload", "1 to 5 rows, got 6");
+    api.ok("POST", "/v1/tables/leadsTable/rows", Some(rows(5)), 200)
+        .await;
+    // 64 bytes per factor: `{"c1":"…"}` is 9 bytes of JSON around the text.
+    let row = |text_len: usize| json!({"rows": [{"c1": "x".repeat(text_len)}]});
+    let big = api
+        .call("POST", "/v1/tables/leadsTable/rows", Some(row(56)))
+        .await;
+    assert_error(
+        &big,
+        413,
+        "LimitExceeded",
+        "rows[0]: the row holds 65 bytes, more than the table's limit of 64 bytes (64 bytes x factor 1)",
+    );
+    api.ok("POST", "/v1/tables/leadsTable/rows", Some(row(55)), 200)
+        .await;
+    api.ok(
+        "PUT",
+        "/v1/tables/leadsTable",
+        Some(json!({"factor": 2})),
+        200,
+    )
+    .await;
+    api.ok("POST", "/v1/tables/leadsTable/rows", Some(row(100)), 200)
+        .await;
+    let ids = api
+        .call(
+            "POST",
+            "/v1/tables/leadsTable/rows/delete",
+            Some(json!({"ids": [1, 2, 3, 4, 5, 6]})),
+        )
+        .await;
+    assert_error(&ids, 400, "InvalidPayload", "at most 5 ids per call, got 6");
+    let find = api
+        .call(
+            "POST",
+            "/v1/tables/leadsTable/rows/find",
+            Some(json!({"limit": 5})),
+        )
+        .await;
+    assert_error(&find, 400, "InvalidPayload", "between 1 and 4, got 5");
+    let page = api
+        .ok(
+            "POST",
+            "/v1/tables/leadsTable/rows/find",
+            Some(json!({})),
+            200,
+        )
+        .await;
+    assert_eq!(
+        page["rows"].as_array().unwrap().len(),
+        4,
+        "the default limit is lowered"
+    );
+    let table = api.ok("GET", "/v1/tables/leadsTable", None, 200).await;
+    assert_eq!(table["rows"], 7, "only the calls within the limits wrote");
 }

@@ -149,7 +149,7 @@ fn row_count_and_size_limits() {
         "people",
         body(json!({"rows": [{"id": 1, "name": big}]})),
     );
-    assert_err(upd, 413, "LimitExceeded", "4 KB x factor 1");
+    assert_err(upd, 413, "LimitExceeded", "4096 bytes x factor 1");
     // factor 2 gives 8 KB
     tables::update_table(&conn, BOT, "people", body(json!({"factor": 2}))).unwrap();
     insert(&conn, "people", json!([{"name": big}]));
