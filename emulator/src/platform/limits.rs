@@ -27,7 +27,7 @@
 //! can be lowered, not raised past 1,000.
 //!
 //! Each request reads the limits once: the engine code deep in a request (the Tables engine)
-//! reads them with [`current`], set for the request's storage work by [`within`].
+//! reads them from a request scope set for the request's storage work (as it reads the clock).
 
 use std::cell::Cell;
 
