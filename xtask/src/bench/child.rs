@@ -114,6 +114,19 @@ impl Server {
         }
     }
 
+    /// CPU time the process has used so far (user + system, every thread, those that ended
+    /// too), in seconds, from `/proc/<pid>/stat`; `None` where there is no `/proc`.
+    pub(super) fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // The fields after the command name (which is in parentheses and may hold spaces):
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after `)`.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / clock_ticks_per_second())
+    }
+
     /// A `botpress-bench serve KIND ARGS...` server.
     pub(super) fn bench(env: &Env, kind: &str, args: &[&str]) -> Result<Self> {
         let mut cmd = Command::new(&env.bench_bin);
@@ -129,6 +142,20 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`), the unit of `/proc` CPU times;
+/// 100 when it cannot be asked.
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }
 
 /// Runs a measuring program to completion and decodes the JSON line it printed last.

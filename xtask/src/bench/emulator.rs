@@ -159,6 +159,35 @@ pub(super) fn load(
     op: &Op,
     concurrency: usize,
 ) -> Result<f64> {
+    let run = load_run(
+        env,
+        url,
+        op,
+        concurrency,
+        timing.warmup_ms / 2,
+        timing.duration_ms / 2,
+    )?;
+    Ok(run.requests / run.wall_s)
+}
+
+/// What one run of the load generator did.
+pub(super) struct LoadRun {
+    /// Requests answered in the measured part (after the warm-up).
+    pub(super) requests: f64,
+    /// Length of the measured part, in seconds.
+    pub(super) wall_s: f64,
+}
+
+/// Sends `op` to `url` from `concurrency` connections: `warmup_ms` unmeasured, then
+/// `duration_ms` measured.
+pub(super) fn load_run(
+    env: &Env,
+    url: &str,
+    op: &Op,
+    concurrency: usize,
+    warmup_ms: u64,
+    duration_ms: u64,
+) -> Result<LoadRun> {
     let mut cmd = Command::new(&env.bench_bin);
     cmd.args([
         "load",
@@ -173,16 +202,19 @@ pub(super) fn load(
         "--concurrency",
         &concurrency.to_string(),
         "--warmup-ms",
-        &(timing.warmup_ms / 2).to_string(),
+        &warmup_ms.to_string(),
         "--duration-ms",
-        &(timing.duration_ms / 2).to_string(),
+        &duration_ms.to_string(),
     ]);
     if let Some(body) = &op.body {
         cmd.args(["--body", body]);
     }
     let run = run_json(&mut cmd)?;
     let f = |k: &str| run[k].as_f64().unwrap_or(f64::NAN);
-    Ok(f("requests") / f("wall_s"))
+    Ok(LoadRun {
+        requests: f("requests"),
+        wall_s: f("wall_s"),
+    })
 }
 
 /// Runs the section.
