@@ -8,6 +8,7 @@
 //!   `body(..)` and `body_map(..)`. **Name rule**: a body field whose name is also a
 //!   parameter's, or one of the builder's own methods (`body`, `send`, `stream`, …), is set
 //!   through `body_<name>`;
+//! - `with_options(CallOptions)`: this call's own timeouts, retry policy and headers;
 //! - `send()` → `botpress::Result<Output>` (the response body) and `send_with_response()` →
 //!   `botpress::Result<Response<Output>>` (with status and headers); the request is built
 //!   and checked by `crate::operation`, so no operation has code of its own beyond listing
@@ -261,6 +262,7 @@ const RESERVED: &[&str] = &[
     "pages",
     "send_created",
     "new",
+    "with_options",
 ];
 
 fn doc_lines(text: &str) -> TokenStream {
@@ -341,10 +343,16 @@ pub(crate) fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>
             .iter()
             .map(|p| ident(&snake(&p.wire)).to_string())
             .collect();
-        let mut fields = vec![quote!(client: crate::Client)];
-        let mut inits = vec![quote!(client: client.clone())];
+        let mut fields = vec![
+            quote!(client: crate::Client),
+            quote!(call_options: crate::CallOptions),
+        ];
+        let mut inits = vec![
+            quote!(client: client.clone()),
+            quote!(call_options: ::std::default::Default::default()),
+        ];
         let mut setters = Vec::new();
-        let mut binds = vec![quote!(client)];
+        let mut binds = vec![quote!(client), quote!(call_options)];
         let mut example = format!("let response = client\n    .{method}()");
         for p in &op.params {
             let f = ident(&snake(&p.wire));
@@ -498,6 +506,13 @@ pub(crate) fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>
                 #(#setters)*
                 #body_methods
 
+                /// Options of this call only: its own timeout, total deadline, retry policy or
+                /// extra headers (see [`CallOptions`](crate::CallOptions)).
+                pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+                    self.call_options = options;
+                    self
+                }
+
                 /// Sends the request; the response body.
                 pub async fn send(self) -> crate::Result<crate::types::#response> {
                     self.send_with_response().await.map(crate::Response::into_inner)
@@ -514,6 +529,7 @@ pub(crate) fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>
                     let Self { #(#binds,)* } = self;
                     let mut request = crate::operation::Request::new(&OPERATION);
                     #(#parts)*
+                    request.options = call_options;
                     client.execute(request).await
                 }
             }

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analytics;
+pub mod call_options;
 mod client;
 pub mod config;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod trace;
 mod transport;
 mod wire;
 
+pub use call_options::CallOptions;
 pub use client::{Client, ClientBuilder};
 pub use config::ConfigError;
 pub use error::{Error, ErrorKind, Result};

@@ -70,6 +70,8 @@ pub(crate) struct Request {
     pub(crate) body: Option<Bytes>,
     /// The first problem found; the request is then not sent.
     pub(crate) problem: Option<String>,
+    /// This call's own options (timeouts, retry policy, headers).
+    pub(crate) options: crate::CallOptions,
 }
 
 impl Request {
@@ -81,6 +83,7 @@ impl Request {
             headers: Vec::new(),
             body: (operation.method == HttpMethod::Delete).then(|| Bytes::from_static(b"{}")),
             problem: None,
+            options: crate::CallOptions::default(),
         }
     }
 

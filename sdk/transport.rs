@@ -371,7 +371,7 @@ impl Client {
         let op = request.operation;
         let method = op.method.as_str();
         let at = |e: Error, path: &str| e.at(op.id, method, path);
-        if let Some(problem) = request.problem {
+        if let Some(problem) = request.problem.as_deref().or(request.options.problem()) {
             return Err(at(Error::invalid_request(problem), &request.path));
         }
         let transport = &self.transport;
@@ -388,6 +388,9 @@ impl Client {
             headers.append(name, value);
         }
         wire.apply(&mut headers);
+        for (name, value) in request.options.headers() {
+            headers.insert(name, value.clone());
+        }
         let prepared = Prepared {
             method: op.method.reqwest(),
             url: transport.url(&request.path, request.query.into_string().as_deref()),
@@ -395,7 +398,10 @@ impl Client {
             body: request.body,
         };
         let span = trace::request_span(op.id, method, &request.path);
-        let result = self.send_with_retries(prepared, op).instrument(span).await;
+        let result = self
+            .send_with_retries(prepared, op, &request.options)
+            .instrument(span)
+            .await;
         match result {
             Ok((status, headers, body)) => match serde_json::from_slice::<T>(&body) {
                 Ok(value) => Ok(Response::new(status, headers, value)),
@@ -420,9 +426,10 @@ impl Client {
         &self,
         prepared: Prepared,
         op: &'static crate::operation::Operation,
+        options: &crate::CallOptions,
     ) -> crate::Result<(u16, HeaderMap, Bytes)> {
         let started = Instant::now();
-        let (result, attempts) = self.attempts(prepared, op).await;
+        let (result, attempts) = self.attempts(prepared, op, options).await;
         match &result {
             Ok((status, headers, _)) => trace::record_outcome(
                 Some(*status),
@@ -448,12 +455,13 @@ impl Client {
         &self,
         prepared: Prepared,
         op: &'static crate::operation::Operation,
+        options: &crate::CallOptions,
     ) -> (crate::Result<(u16, HeaderMap, Bytes)>, u32) {
         let started = Instant::now();
         let shared = &self.transport.shared;
-        let timeouts = shared.timeouts;
+        let timeouts = options.timeouts(shared.timeouts);
         let deadline = timeouts.total.map(|t| started + t);
-        let policy = &shared.retry;
+        let policy = options.retry_policy().unwrap_or(&shared.retry);
         let mut last: Option<Error> = None;
         let mut prepared = Some(prepared);
         let mut attempt = 0;

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod call_options;
 mod client_config;
 mod client_errors;
 mod client_retry;
