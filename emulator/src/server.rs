@@ -182,8 +182,9 @@ async fn handle(
         }
     };
     let mut response = response;
-    if let Some(decision) = &draft.rate {
-        for (name, value) in decision.headers() {
+    if let (Some(decision), Some(limiter)) = (&draft.rate, &state.platform.rate) {
+        response.headers_mut().reserve(3);
+        for (name, value) in limiter.headers(decision) {
             response.headers_mut().insert(name, value);
         }
     }
@@ -206,7 +207,7 @@ async fn handle(
         journal.record(Call {
             seq: 0,
             at,
-            method: method.to_string(),
+            method: method_name(&method),
             path: path.to_string(),
             operation: draft.operation,
             bot_id: draft.bot_id,
@@ -222,6 +223,28 @@ async fn handle(
         });
     }
     response
+}
+
+/// The name of a method, borrowed for the standard ones.
+fn method_name(method: &Method) -> std::borrow::Cow<'static, str> {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    const NAMES: [&str; 9] = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    match STANDARD.iter().position(|m| m == method) {
+        Some(i) => std::borrow::Cow::Borrowed(NAMES[i]),
+        None => std::borrow::Cow::Owned(method.as_str().to_string()),
+    }
 }
 
 /// The head of an answer with `status`, whose body never comes: the connection closes after

@@ -185,6 +185,10 @@ async fn against_the_emulator_a_slow_answer_times_out_only_the_call_that_asked()
     assert_eq!(got.conversation.id, id);
     // Two arrivals (both latency faults taken): the first call was not retried. The journal
     // records the answered one; the abandoned one ended with its connection.
-    assert!(emulator.faults().list().is_empty(), "{:?}", emulator.faults().list());
+    assert!(
+        emulator.faults().list().is_empty(),
+        "{:?}",
+        emulator.faults().list()
+    );
     assert_eq!(emulator.journal().calls_to("getConversation").len(), 1);
 }

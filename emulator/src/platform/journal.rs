@@ -45,8 +45,8 @@ pub struct Call {
     /// milliseconds, like the API's timestamps).
     #[serde(serialize_with = "wire_time")]
     pub at: DateTime<Utc>,
-    /// The HTTP method.
-    pub method: String,
+    /// The HTTP method (`"POST"`; borrowed for the standard methods, no allocation).
+    pub method: std::borrow::Cow<'static, str>,
     /// The request path (without the query).
     pub path: String,
     /// The operation the request matched (`createMessage`); `None` when it matched none.

@@ -130,23 +130,21 @@ pub(crate) struct Decision {
     pub(crate) reset: u64,
 }
 
-impl Decision {
-    /// The `RateLimit-*` headers.
-    pub(crate) fn headers(&self) -> [(HeaderName, HeaderValue); 3] {
-        [
-            (
-                HeaderName::from_static("ratelimit-limit"),
-                self.limit.into(),
-            ),
-            (
-                HeaderName::from_static("ratelimit-remaining"),
-                self.remaining.into(),
-            ),
-            (
-                HeaderName::from_static("ratelimit-reset"),
-                self.reset.into(),
-            ),
-        ]
+/// The names of the `RateLimit-*` headers (built at compile time: `from_static` checks its
+/// argument, which costs every call that makes one at run time).
+const LIMIT_HEADER: HeaderName = HeaderName::from_static("ratelimit-limit");
+const REMAINING_HEADER: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RESET_HEADER: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+/// A number as a header value; the small ones (the usual `RateLimit-Reset`, a `Remaining`
+/// near the end of a window) without an allocation.
+fn number(n: u64) -> HeaderValue {
+    const SMALL: [&str; 16] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+    ];
+    match usize::try_from(n).ok().and_then(|i| SMALL.get(i)) {
+        Some(text) => HeaderValue::from_static(text),
+        None => HeaderValue::from(n),
     }
 }
 
@@ -158,15 +156,29 @@ pub(crate) const RATE_LIMITED_BODY: &str =
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     rate: RateLimit,
-    bots: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// `RateLimit-Limit`, the same on every answer: rendered once, shared by each.
+    limit_value: HeaderValue,
+    /// Per bot, the times of its requests in the window, oldest first (a fast hasher: the key
+    /// is looked up on every request).
+    bots: Mutex<HashMap<String, VecDeque<Instant>, foldhash::fast::RandomState>>,
 }
 
 impl RateLimiter {
     pub(crate) fn new(rate: RateLimit) -> Self {
         Self {
             rate,
-            bots: Mutex::new(HashMap::new()),
+            limit_value: number(rate.limit.into()),
+            bots: Mutex::new(HashMap::default()),
         }
+    }
+
+    /// The `RateLimit-*` headers of an answer counted by `decision`.
+    pub(crate) fn headers(&self, decision: &Decision) -> [(HeaderName, HeaderValue); 3] {
+        [
+            (LIMIT_HEADER, self.limit_value.clone()),
+            (REMAINING_HEADER, number(decision.remaining.into())),
+            (RESET_HEADER, number(decision.reset)),
+        ]
     }
 
     /// Counts a request of `bot` arriving at `now` if the window has room.

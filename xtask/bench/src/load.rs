@@ -1,4 +1,4 @@
-//! `load --url U --method M --path P [--body JSON] --concurrency C`: the throughput of a
+//! `load --url U --method M --path P [--body JSON] --concurrency C [--requests N]`: the throughput of a
 //! server (the emulator, Prism) for one request, sent with raw reqwest as fast as the server
 //! answers. Every answer must be 2xx and is read whole.
 
@@ -25,6 +25,8 @@ pub(crate) fn main(args: &Args) -> Result<()> {
     let concurrency: usize = args.num("concurrency", 1)?;
     let warmup = args.millis("warmup-ms", 500)?;
     let duration = args.millis("duration-ms", 3000)?;
+    // `--requests N`: exactly N sequential requests, no warm-up (for instruction counts).
+    let fixed: u64 = args.num("requests", 0)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -33,7 +35,7 @@ pub(crate) fn main(args: &Args) -> Result<()> {
         .timeout(std::time::Duration::from_secs(30))
         .build()?;
     let (requests, wall, cpu_us) =
-        runtime.block_on(measure(concurrency, warmup, duration, 0, || {
+        runtime.block_on(measure(concurrency, warmup, duration, fixed, || {
             let mut request = client
                 .request(method.clone(), &endpoint)
                 .header(AUTHORIZATION, &token)

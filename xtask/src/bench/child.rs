@@ -127,6 +127,26 @@ impl Server {
         Some(ticks / clock_ticks_per_second())
     }
 
+    /// Stops the process with SIGTERM (a clean stop, which lets a tool it runs under write its
+    /// report) and waits for it, at most `timeout`.
+    pub(super) fn terminate(mut self, timeout: Duration) -> Result<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status()?;
+        if !sent.success() {
+            bail!("kill -TERM {pid} failed ({sent})");
+        }
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if std::time::Instant::now() >= until {
+                bail!("process {pid} did not stop within {timeout:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// A `botpress-bench serve KIND ARGS...` server.
     pub(super) fn bench(env: &Env, kind: &str, args: &[&str]) -> Result<Self> {
         let mut cmd = Command::new(&env.bench_bin);

@@ -97,6 +97,12 @@ pub(super) fn start_emulator(env: &Env) -> Result<Server> {
 
 /// Builds and starts the emulator (release) with extra command-line flags.
 pub(super) fn start_emulator_with(env: &Env, flags: &[&str]) -> Result<Server> {
+    start_emulator_under(env, &[], flags)
+}
+
+/// Like [`start_emulator_with`], the emulator run by the program `wrapper` names (with its
+/// arguments) when not empty, e.g. `valgrind --tool=callgrind`.
+pub(super) fn start_emulator_under(env: &Env, wrapper: &[&str], flags: &[&str]) -> Result<Server> {
     eprintln!("bench: building the emulator (cargo build --release -p botpress-emulator)");
     let status = Command::new(cargo())
         .args(["build", "--release", "--quiet", "-p", "botpress-emulator"])
@@ -105,11 +111,21 @@ pub(super) fn start_emulator_with(env: &Env, flags: &[&str]) -> Result<Server> {
     if !status.success() {
         bail!("building botpress-emulator failed ({status})");
     }
-    let mut cmd = Command::new(env.target_dir.join("release").join("botpress-emulator"));
+    let binary = env.target_dir.join("release").join("botpress-emulator");
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(&binary);
+            cmd
+        }
+        None => Command::new(&binary),
+    };
     cmd.args(["--port", "0", "--token", TOKEN])
         .args(flags)
         .env("RUST_LOG", "warn");
-    Server::start(cmd, Duration::from_secs(30), |line| {
+    // Under valgrind the start takes tens of seconds.
+    let patience = if wrapper.is_empty() { 30 } else { 600 };
+    Server::start(cmd, Duration::from_secs(patience), |line| {
         line.strip_prefix("BP_API_URL=").map(str::to_string)
     })
 }
@@ -188,6 +204,32 @@ pub(super) fn load_run(
     warmup_ms: u64,
     duration_ms: u64,
 ) -> Result<LoadRun> {
+    load_command(
+        env,
+        url,
+        op,
+        concurrency,
+        &[
+            "--warmup-ms",
+            &warmup_ms.to_string(),
+            "--duration-ms",
+            &duration_ms.to_string(),
+        ],
+    )
+}
+
+/// Sends `op` to `url` exactly `requests` times, one after the other.
+pub(super) fn load_count(env: &Env, url: &str, op: &Op, requests: u64) -> Result<LoadRun> {
+    load_command(env, url, op, 1, &["--requests", &requests.to_string()])
+}
+
+fn load_command(
+    env: &Env,
+    url: &str,
+    op: &Op,
+    concurrency: usize,
+    extra: &[&str],
+) -> Result<LoadRun> {
     let mut cmd = Command::new(&env.bench_bin);
     cmd.args([
         "load",
@@ -201,11 +243,8 @@ pub(super) fn load_run(
         TOKEN,
         "--concurrency",
         &concurrency.to_string(),
-        "--warmup-ms",
-        &warmup_ms.to_string(),
-        "--duration-ms",
-        &duration_ms.to_string(),
     ]);
+    cmd.args(extra);
     if let Some(body) = &op.body {
         cmd.args(["--body", body]);
     }
