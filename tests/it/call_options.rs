@@ -151,21 +151,8 @@ async fn one_call_has_its_own_attempt_timeout_and_deadline() {
 async fn against_the_emulator_a_slow_answer_times_out_only_the_call_that_asked() {
     use botpress_emulator::{Config, Fault as EmulatorFault, spawn};
     let emulator = spawn(Config::new()).await.unwrap();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .token(emulator.token())
-        .bot_id("bot_01JCALLOPTIONS000000000000A")
-        .build()
-        .unwrap();
-    let id = client
-        .create_conversation()
-        .channel("web")
-        .tags([("k", "v")])
-        .send()
-        .await
-        .unwrap()
-        .conversation
-        .id;
+    let client = support::emulator::client(&emulator, "bot_01JCALLOPTIONS000000000000A");
+    let id = support::emulator::conversation(&client).await;
     emulator
         .faults()
         .add(EmulatorFault::latency("getConversation", Duration::from_millis(300)).times(2));

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use botpress::{Client, ErrorKind, RetryPolicy, types};
 use botpress_emulator::{Config, Emulator, Fault, spawn};
+
+use crate::support::emulator::conversation;
 use serde_json::json;
 
 const BOT: &str = "bot_01JFAULTS00000000000000000A";
@@ -30,18 +32,6 @@ fn client(emulator: &Emulator, timeout: Duration) -> Client {
         )
         .build()
         .expect("valid configuration")
-}
-
-async fn conversation(client: &Client) -> String {
-    client
-        .create_conversation()
-        .channel("web")
-        .tags([("k", "v")])
-        .send()
-        .await
-        .expect("created")
-        .conversation
-        .id
 }
 
 fn message(client: &Client, conversation: &str, user: &str) -> botpress::operations::CreateMessage {

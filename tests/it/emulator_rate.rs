@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use botpress::Client;
 use botpress_emulator::{Config, RateLimit, spawn};
 use futures::{StreamExt, stream};
 
@@ -13,21 +12,8 @@ async fn a_fan_out_over_the_rate_limit_surfaces_no_error() {
     let emulator = spawn(Config::new().rate_limit(RateLimit::per_second(100)))
         .await
         .expect("emulator starts");
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .token(emulator.token())
-        .bot_id("bot_01JRATE000000000000000000A1")
-        .build()
-        .unwrap();
-    let id = client
-        .create_conversation()
-        .channel("web")
-        .tags([("k", "v")])
-        .send()
-        .await
-        .unwrap()
-        .conversation
-        .id;
+    let client = crate::support::emulator::client(&emulator, "bot_01JRATE000000000000000000A1");
+    let id = crate::support::emulator::conversation(&client).await;
     let results: Vec<_> = tokio::time::timeout(
         Duration::from_secs(120),
         stream::iter(0..1000)

@@ -178,6 +178,22 @@ async fn reads(api: &Api, bot: &str) -> Value {
     })
 }
 
+/// Creates a user tagged `role=lead` as [`BOT`]; it and the list of such users.
+async fn lead(api: &Api) -> (Value, Value) {
+    let created = api
+        .ok(
+            "POST",
+            "/v1/chat/users",
+            Some(json!({"tags": {"role": "lead"}})),
+            201,
+        )
+        .await;
+    let listed = api
+        .ok("GET", "/v1/chat/users?tags.role=lead", None, 200)
+        .await;
+    (created, listed)
+}
+
 #[tokio::test]
 async fn a_snapshot_restored_elsewhere_exports_the_same_bytes_and_reads_the_same() {
     let source = Api::start(Config::new()).await;
@@ -223,17 +239,7 @@ async fn a_snapshot_restored_elsewhere_exports_the_same_bytes_and_reads_the_same
     }
 
     // New writes go on after the restored ones, in order.
-    let created = copy
-        .ok(
-            "POST",
-            "/v1/chat/users",
-            Some(json!({"tags": {"role": "lead"}})),
-            201,
-        )
-        .await;
-    let users = copy
-        .ok("GET", "/v1/chat/users?tags.role=lead", None, 200)
-        .await;
+    let (created, users) = lead(&copy).await;
     let ids: Vec<&str> = users["users"]
         .as_array()
         .unwrap()
@@ -325,16 +331,7 @@ async fn reset_deletes_one_bots_data_or_everything() {
     let users = api.call_as(OTHER_BOT, "GET", "/v1/chat/users", None).await;
     assert_eq!(users.body["users"], json!([]));
     // The store works as new: a tagged create is found by its tag.
-    api.ok(
-        "POST",
-        "/v1/chat/users",
-        Some(json!({"tags": {"role": "lead"}})),
-        201,
-    )
-    .await;
-    let found = api
-        .ok("GET", "/v1/chat/users?tags.role=lead", None, 200)
-        .await;
+    let (_, found) = lead(&api).await;
     assert_eq!(found["users"].as_array().unwrap().len(), 1);
 }
 

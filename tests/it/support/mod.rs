@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod coverage;
+pub(crate) mod emulator;
 pub(crate) mod examples;
 pub(crate) mod faults;
 pub(crate) mod harness;

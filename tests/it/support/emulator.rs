@@ -1,0 +1,28 @@
+//! The SDK against an embedded emulator: a client bound to it as one bot, and the
+//! conversation most tests start from.
+
+use botpress::Client;
+use botpress_emulator::Emulator;
+
+/// A client of `emulator` as `bot_id`, with the default behaviour.
+pub(crate) fn client(emulator: &Emulator, bot_id: &str) -> Client {
+    Client::builder()
+        .base_url(emulator.base_url())
+        .token(emulator.token())
+        .bot_id(bot_id)
+        .build()
+        .expect("valid configuration")
+}
+
+/// Creates a conversation (channel `web`, one tag); its id.
+pub(crate) async fn conversation(client: &Client) -> String {
+    client
+        .create_conversation()
+        .channel("web")
+        .tags([("k", "v")])
+        .send()
+        .await
+        .expect("created")
+        .conversation
+        .id
+}
