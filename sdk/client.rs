@@ -88,6 +88,7 @@ pub struct ClientBuilder {
     total_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     pacing: Option<Pacing>,
+    local_limits: Option<bool>,
     http: Option<reqwest::Client>,
     env_error: Option<ConfigError>,
 }
@@ -113,6 +114,7 @@ impl fmt::Debug for ClientBuilder {
             .field("total_timeout", &self.total_timeout)
             .field("retry", &self.retry)
             .field("pacing", &self.pacing)
+            .field("local_limits", &self.local_limits)
             .field("custom_http_client", &self.http.is_some())
             .finish()
     }
@@ -219,6 +221,37 @@ impl ClientBuilder {
     /// Client-side pacing, shared by all clones (default: none).
     pub fn pacing(mut self, pacing: Pacing) -> Self {
         self.pacing = Some(pacing);
+        self
+    }
+
+    /// Whether a request over the service's platform limits is refused before it is sent
+    /// (default `true`): a message or state `payload` over 128 KiB as JSON, a Runtime or Files
+    /// body over 1 MiB, a Tables body over 40 MiB (the Botpress docs' "Limits and Quotas").
+    /// Such a call fails at once with [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded),
+    /// naming the limit and by how much it is over, with no network call. `false` sends them
+    /// anyway (to a server with other limits).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = botpress::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .bot_id("bot_1")
+    ///     .build()?;
+    /// let err = client
+    ///     .create_message()
+    ///     .conversation_id("conv_1")
+    ///     .user_id("user_1")
+    ///     .type_("text")
+    ///     .payload(serde_json::json!({ "text": "x".repeat(200_000) }))
+    ///     .tags([("k", "v")])
+    ///     .send()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), botpress::ErrorKind::LimitExceeded);
+    /// # Ok(()) }
+    /// ```
+    pub fn local_limits(mut self, on: bool) -> Self {
+        self.local_limits = Some(on);
         self
     }
 
@@ -368,6 +401,7 @@ impl ClientBuilder {
                 retry,
                 timeouts,
                 pacer,
+                local_limits: self.local_limits.unwrap_or(true),
                 base_url,
             },
         )?;

@@ -12,6 +12,7 @@ pub mod get_or_create;
 mod helper_error;
 pub mod input;
 mod json;
+mod limits;
 pub mod nullable;
 mod operation;
 pub mod pacing;

@@ -264,6 +264,9 @@ pub(crate) struct Shared {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) pacer: Option<Arc<Pacer>>,
+    /// Whether requests over the platform limits are refused before sending
+    /// ([`crate::limits`]).
+    pub(crate) local_limits: bool,
     /// The base URL, parsed once (no trailing slash in its text).
     pub(crate) base_url: Url,
 }
@@ -373,6 +376,15 @@ impl Client {
         let at = |e: Error, path: &str| e.at(op.id, method, path);
         if let Some(problem) = request.problem.as_deref().or(request.options.problem()) {
             return Err(at(Error::invalid_request(problem), &request.path));
+        }
+        if self.transport.shared.local_limits
+            && let Some(body) = &request.body
+            && let Some(over) = crate::limits::check(op.id, &request.path, body)
+        {
+            return Err(at(
+                Error::other(ErrorKind::LimitExceeded, over),
+                &request.path,
+            ));
         }
         let transport = &self.transport;
         let wire = match &transport.identity.wire {

@@ -21,6 +21,7 @@ mod faults_writes;
 mod helpers_state;
 mod helpers_tables;
 mod helpers_upload;
+mod local_limits;
 mod operations;
 mod paginate_stream;
 mod prop_decode;
