@@ -8,7 +8,7 @@ use std::time::Duration;
 use botpress::{Client, ErrorKind, RetryPolicy, types};
 use botpress_emulator::{Config, Emulator, Fault, spawn};
 
-use crate::support::emulator::conversation;
+use crate::support::emulator::{conversation, user};
 use serde_json::json;
 
 const BOT: &str = "bot_01JFAULTS00000000000000000A";
@@ -100,14 +100,7 @@ async fn a_create_answered_502_after_commit_is_not_sent_again() {
     let emulator = emulator().await;
     let c = client(&emulator, Duration::from_secs(5));
     let conv = conversation(&c).await;
-    let user = c
-        .create_user()
-        .tags([("k", "v")])
-        .send()
-        .await
-        .unwrap()
-        .user
-        .id;
+    let user = user(&c).await;
     emulator
         .faults()
         .add(Fault::fail_after_commit("createMessage").times(1));

@@ -6,7 +6,7 @@ use botpress::{Client, ErrorKind};
 use botpress_emulator::{Config, spawn};
 use serde_json::json;
 
-use crate::support::emulator::conversation;
+use crate::support::emulator::{conversation, user};
 
 const BOT: &str = "bot_01JLOCALLIMITS0000000000A1";
 
@@ -25,14 +25,7 @@ async fn an_oversized_payload_is_refused_unsent_and_sent_when_asked() {
     let emulator = spawn(Config::new()).await.unwrap();
     let checked = client(&emulator, true);
     let conv = conversation(&checked).await;
-    let user = checked
-        .create_user()
-        .tags([("k", "v")])
-        .send()
-        .await
-        .unwrap()
-        .user
-        .id;
+    let user = user(&checked).await;
     let overhead = json!({"text": ""}).to_string().len();
     let message = |client: &Client, bytes: usize| {
         client

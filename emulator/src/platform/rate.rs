@@ -120,11 +120,10 @@ impl FromStr for RateLimit {
     }
 }
 
-/// What the limiter decided for one request, and the headers that tell the client.
+/// What the limiter decided for one request ([`RateLimiter::headers`] tells the client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Decision {
     pub(crate) allowed: bool,
-    pub(crate) limit: u32,
     pub(crate) remaining: u32,
     /// Seconds until one more request is allowed (rounded up).
     pub(crate) reset: u64,
@@ -204,7 +203,6 @@ impl RateLimiter {
         });
         Decision {
             allowed,
-            limit: self.rate.limit,
             remaining: self.rate.limit - log.len() as u32,
             reset,
         }
@@ -283,7 +281,6 @@ mod tests {
                 got,
                 Decision {
                     allowed,
-                    limit: 5,
                     remaining: 5 - counted as u32,
                     reset
                 },

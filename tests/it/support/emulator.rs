@@ -26,3 +26,15 @@ pub(crate) async fn conversation(client: &Client) -> String {
         .conversation
         .id
 }
+
+/// Creates a user (one tag); its id.
+pub(crate) async fn user(client: &Client) -> String {
+    client
+        .create_user()
+        .tags([("k", "v")])
+        .send()
+        .await
+        .expect("created")
+        .user
+        .id
+}
