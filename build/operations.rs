@@ -9,6 +9,9 @@
 //!   parameter's, or one of the builder's own methods (`body`, `send`, `stream`, …), is set
 //!   through `body_<name>`;
 //! - `with_options(CallOptions)`: this call's own timeouts, retry policy and headers;
+//! - `idempotency_key(key)` on a create whose resource has a get-or-create twin taking
+//!   `discriminateByTags` (`createConversation` and `getOrCreateConversation`, …): the call is
+//!   then sent as the twin with a reserved tag (see `crate::once`);
 //! - `send()` → `botpress::Result<Output>` (the response body) and `send_with_response()` →
 //!   `botpress::Result<Response<Output>>` (with status and headers); the request is built
 //!   and checked by `crate::operation`, so no operation has code of its own beyond listing
@@ -263,7 +266,33 @@ const RESERVED: &[&str] = &[
     "send_created",
     "new",
     "with_options",
+    "idempotency_key",
 ];
+
+/// The get-or-create twin of a create operation: `getOrCreate{R}` for `create{R}`, when it
+/// takes the create's body plus `discriminateByTags` on a path without parameters, and the
+/// create's body has `tags` (the reserved tag's place).
+fn twin<'a>(
+    op: &Operation,
+    ops: &'a [Operation],
+    bodies: &BTreeMap<String, Vec<Setter>>,
+) -> Option<&'a Operation> {
+    let resource = op.id.strip_prefix("create")?;
+    let twin = ops
+        .iter()
+        .find(|o| o.id.strip_prefix("getOrCreate") == Some(resource))?;
+    let fields = |o: &Operation| -> BTreeSet<String> {
+        let body = o.body.as_ref().and_then(|b| bodies.get(b));
+        body.into_iter().flatten().map(|s| s.wire.clone()).collect()
+    };
+    let (ours, theirs) = (fields(op), fields(twin));
+    let fits = ours.contains("tags")
+        && theirs.contains("discriminateByTags")
+        && ours.is_subset(&theirs)
+        && !twin.path.contains('{')
+        && twin.method == "POST";
+    fits.then_some(twin)
+}
 
 fn doc_lines(text: &str) -> TokenStream {
     let lines = text.lines().map(|l| format!(" {l}"));
@@ -476,6 +505,38 @@ pub(crate) fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>
                 }
             });
         }
+        let mut once_methods = TokenStream::new();
+        if let Some(twin) = twin(op, ops, bodies) {
+            let (twin_id, twin_path, twin_success) = (&twin.id, &twin.path, twin.success);
+            fields.push(quote!(idempotency_key: ::std::option::Option<::std::string::String>));
+            inits.push(quote!(idempotency_key: ::std::option::Option::None));
+            binds.push(quote!(idempotency_key));
+            parts.push(quote! {
+                if let ::std::option::Option::Some(key) = idempotency_key {
+                    static TWIN: crate::operation::Operation = crate::operation::Operation {
+                        id: #twin_id,
+                        method: crate::operation::HttpMethod::Post,
+                        path: #twin_path,
+                        success: #twin_success,
+                    };
+                    request.exactly_once(&TWIN, &key);
+                }
+            });
+            let doc = doc_lines(&format!(
+                "Makes this create exactly-once under `key`: it is sent as `{twin_id}` with the \
+                 reserved tag [`IDEMPOTENCY_TAG`](crate::once::IDEMPOTENCY_TAG) set to `key` \
+                 and `discriminateByTags` on it, so a retried or re-run call with the same key \
+                 returns the resource the first one created instead of a second one, and it is \
+                 retried like an idempotent call. See [`once`](crate::once)."
+            ));
+            once_methods.extend(quote! {
+                #doc
+                pub fn idempotency_key(mut self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
+                    self.idempotency_key = ::std::option::Option::Some(key.into());
+                    self
+                }
+            });
+        }
         example.push_str("\n    .send()\n    .await?;");
         let doc_head = if op.description.is_empty() {
             &op.summary
@@ -505,6 +566,7 @@ pub(crate) fn generate(ops: &[Operation], bodies: &BTreeMap<String, Vec<Setter>>
 
                 #(#setters)*
                 #body_methods
+                #once_methods
 
                 /// Options of this call only: its own timeout, total deadline, retry policy or
                 /// extra headers (see [`CallOptions`](crate::CallOptions)).

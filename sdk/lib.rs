@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analytics;
+mod budget;
 pub mod call_options;
 mod client;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod input;
 mod json;
 mod limits;
 pub mod nullable;
+pub mod once;
 mod operation;
 pub mod pacing;
 pub mod paginate;

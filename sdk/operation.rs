@@ -72,6 +72,8 @@ pub(crate) struct Request {
     pub(crate) problem: Option<String>,
     /// This call's own options (timeouts, retry policy, headers).
     pub(crate) options: crate::CallOptions,
+    /// The request may be sent twice whatever its method ([`crate::once`]).
+    pub(crate) idempotent: bool,
 }
 
 impl Request {
@@ -84,6 +86,7 @@ impl Request {
             body: (operation.method == HttpMethod::Delete).then(|| Bytes::from_static(b"{}")),
             problem: None,
             options: crate::CallOptions::default(),
+            idempotent: false,
         }
     }
 

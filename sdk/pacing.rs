@@ -1,4 +1,5 @@
-//! Client-side pacing (opt-in): a cap on requests in flight and a requests-per-second budget.
+//! Client-side pacing (opt-in): a cap on requests in flight, a requests-per-second budget, and
+//! the server's own rate budget followed ([`Pacing::from_server`]).
 //!
 //! The Botpress API answers `429` past its rate limit (the "Rate limiting" page of the API
 //! reference); pacing keeps a
@@ -10,6 +11,10 @@
 //!   response body has been read (or dropped).
 //! - **Rate**: a token bucket in its GCRA form: one request every `1/rate` seconds, with
 //!   bursts of up to [`Pacing::burst`] requests (default 1: evenly spaced).
+//!
+//! - **The server's budget**: the `RateLimit-*` headers of every answer, read and followed so
+//!   that requests wait *before* the budget runs out (see [`Pacing::from_server`]); one budget
+//!   per bot and token, shared by the clones that send them.
 //!
 //! Waiting for pacing counts against the client's total deadline; a request that cannot get
 //! its turn before the deadline fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout)
@@ -31,6 +36,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::budget::{Budget, Budgets};
 use crate::config::{ConfigError, Setting};
 
 /// Pacing limits; see the [module docs](self). The default paces nothing.
@@ -39,12 +45,38 @@ pub struct Pacing {
     max_in_flight: Option<usize>,
     requests_per_second: Option<f64>,
     burst: Option<u32>,
+    server: bool,
 }
 
 impl Pacing {
     /// No limit; add some with the methods below.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Follows the rate budget the server announces on every answer (`RateLimit-Limit`,
+    /// `RateLimit-Remaining`, `RateLimit-Reset`): requests wait for the budget's reset instead
+    /// of being sent into `429`s. Until the first answer, one request at a time goes; a server
+    /// that sends no budget is not paced. Combine with the other limits as needed.
+    ///
+    /// A fan-out of 1,000 reads at concurrency 64 against the emulator's `--rate-limit 100/s`
+    /// meets no `429` after the first answer and takes about the ideal 10 s (`cargo xtask
+    /// bench --only rate` prints the figures, next to the same run without it).
+    ///
+    /// ```no_run
+    /// use botpress::{Client, Pacing};
+    ///
+    /// let client = Client::builder()
+    ///     .pacing(Pacing::from_server().max_in_flight(64))
+    ///     .from_env()
+    ///     .build()?;
+    /// # Ok::<(), botpress::ConfigError>(())
+    /// ```
+    pub fn from_server() -> Self {
+        Self {
+            server: true,
+            ..Self::default()
+        }
     }
 
     /// At most `n` requests in flight at once (`n` ≥ 1).
@@ -67,7 +99,7 @@ impl Pacing {
 
     /// `true` when no limit is set.
     pub fn is_unlimited(&self) -> bool {
-        self.max_in_flight.is_none() && self.requests_per_second.is_none()
+        self.max_in_flight.is_none() && self.requests_per_second.is_none() && !self.server
     }
 
     pub(crate) fn build(&self) -> Result<Option<Arc<Pacer>>, ConfigError> {
@@ -100,7 +132,12 @@ impl Pacing {
             }
             None => None,
         };
-        Ok(Some(Arc::new(Pacer { semaphore, bucket })))
+        let budgets = self.server.then(Budgets::default);
+        Ok(Some(Arc::new(Pacer {
+            semaphore,
+            bucket,
+            budgets,
+        })))
     }
 }
 
@@ -109,6 +146,8 @@ impl Pacing {
 pub(crate) struct Pacer {
     semaphore: Option<Arc<Semaphore>>,
     bucket: Option<Mutex<Gcra>>,
+    /// The server's budgets, when followed.
+    budgets: Option<Budgets>,
 }
 
 /// Held while a request is in flight; releases its slot when dropped.
@@ -120,6 +159,11 @@ pub(crate) struct Permit(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
 pub(crate) struct DeadlineExceeded;
 
 impl Pacer {
+    /// The server's budget of requests sent for `bot` with `token`, when it is followed.
+    pub(crate) fn budget(&self, bot: Option<&str>, token: Option<&str>) -> Option<Arc<Budget>> {
+        Some(self.budgets.as_ref()?.of(bot, token))
+    }
+
     /// Waits for an in-flight slot, then for the rate budget; gives up (without consuming the
     /// budget) when either cannot be had before `deadline`.
     pub(crate) async fn acquire(

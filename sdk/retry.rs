@@ -256,7 +256,7 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 /// Whether an error response may be retried (see the table in the [module docs](self)).
 /// `error_type` is the Botpress error type of the body, when it had one.
 pub(crate) fn retry_status(
-    method: &Method,
+    idempotent: bool,
     status: StatusCode,
     error_type: Option<&str>,
 ) -> Option<RetryReason> {
@@ -265,12 +265,12 @@ pub(crate) fn retry_status(
         409 => error_type == Some("ResourceLockedConflict"),
         _ => false,
     };
-    let retry = any_method || (status.is_server_error() && is_idempotent(method));
+    let retry = any_method || (status.is_server_error() && idempotent);
     retry.then_some(RetryReason::Status(status.as_u16()))
 }
 
-/// Whether a transport failure may be retried.
-pub(crate) fn retry_failure(method: &Method, error: &reqwest::Error) -> Option<RetryReason> {
+/// Whether a transport failure may be retried (`idempotent`: the request may be sent twice).
+pub(crate) fn retry_failure(idempotent: bool, error: &reqwest::Error) -> Option<RetryReason> {
     if error.is_connect() {
         // The connection was never established: the request did not leave.
         return Some(RetryReason::Connect);
@@ -278,13 +278,13 @@ pub(crate) fn retry_failure(method: &Method, error: &reqwest::Error) -> Option<R
     if error.is_builder() || error.is_redirect() || error.is_decode() {
         return None;
     }
-    retry_body_failure(method, error)
+    retry_body_failure(idempotent, error)
 }
 
 /// Whether a failure while reading a response body may be retried: the request was
 /// answered, so only an idempotent method may be sent again.
-pub(crate) fn retry_body_failure(method: &Method, error: &reqwest::Error) -> Option<RetryReason> {
-    if !is_idempotent(method) {
+pub(crate) fn retry_body_failure(idempotent: bool, error: &reqwest::Error) -> Option<RetryReason> {
+    if !idempotent {
         return None;
     }
     Some(if error.is_timeout() {
@@ -426,23 +426,28 @@ mod tests {
         let s = |c| StatusCode::from_u16(c).unwrap();
         for m in [Method::GET, Method::PUT, Method::DELETE] {
             for c in [429, 500, 502, 503, 504] {
-                assert!(retry_status(&m, s(c), None).is_some(), "{m} {c}");
+                assert!(
+                    retry_status(is_idempotent(&m), s(c), None).is_some(),
+                    "{m} {c}"
+                );
             }
-            assert!(retry_status(&m, s(404), Some("ResourceNotFound")).is_none());
+            assert!(retry_status(is_idempotent(&m), s(404), Some("ResourceNotFound")).is_none());
         }
         for m in [Method::POST, Method::PATCH] {
             assert_eq!(
-                retry_status(&m, s(429), None),
+                retry_status(is_idempotent(&m), s(429), None),
                 Some(RetryReason::Status(429))
             );
             for c in [500, 502, 503, 504] {
                 assert!(
-                    retry_status(&m, s(c), Some("Internal")).is_none(),
+                    retry_status(is_idempotent(&m), s(c), Some("Internal")).is_none(),
                     "{m} {c}"
                 );
             }
-            assert!(retry_status(&m, s(409), Some("ResourceLockedConflict")).is_some());
-            assert!(retry_status(&m, s(409), Some("AlreadyExists")).is_none());
+            assert!(
+                retry_status(is_idempotent(&m), s(409), Some("ResourceLockedConflict")).is_some()
+            );
+            assert!(retry_status(is_idempotent(&m), s(409), Some("AlreadyExists")).is_none());
         }
     }
 

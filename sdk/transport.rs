@@ -33,6 +33,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::budget::Budget;
 use crate::config::{ConfigError, Setting, Timeouts};
 use crate::operation::{Request, Response};
 use crate::pacing::Pacer;
@@ -250,12 +251,22 @@ impl WireHeaders {
 struct IdentityState {
     identity: Identity,
     wire: Result<WireHeaders, ConfigError>,
+    /// The server's rate budget for this bot and token, when pacing follows it.
+    budget: Option<Arc<Budget>>,
 }
 
 impl IdentityState {
-    fn new(identity: Identity) -> Self {
+    fn new(identity: Identity, shared: &Shared) -> Self {
         let wire = identity.wire();
-        Self { identity, wire }
+        let budget = shared
+            .pacer
+            .as_ref()
+            .and_then(|pacer| pacer.budget(identity.bot_id.as_deref(), identity.token.as_deref()));
+        Self {
+            identity,
+            wire,
+            budget,
+        }
     }
 }
 
@@ -294,7 +305,7 @@ impl fmt::Debug for Transport {
 impl Transport {
     /// A transport from validated parts (the client builder's path).
     pub(crate) fn new(identity: Identity, shared: Shared) -> Result<Self, ConfigError> {
-        let state = IdentityState::new(identity);
+        let state = IdentityState::new(identity, &shared);
         if let Err(e) = &state.wire {
             return Err(e.clone());
         }
@@ -314,7 +325,7 @@ impl Transport {
         let mut identity = self.identity.identity.clone();
         change(&mut identity);
         Self {
-            identity: Arc::new(IdentityState::new(identity)),
+            identity: Arc::new(IdentityState::new(identity, &self.shared)),
             shared: self.shared.clone(),
         }
     }
@@ -338,6 +349,8 @@ impl Transport {
 #[derive(Clone)]
 struct Prepared {
     method: Method,
+    /// The request may be sent twice whatever its method (an exactly-once create).
+    idempotent: bool,
     url: Url,
     headers: HeaderMap,
     body: Option<Bytes>,
@@ -363,6 +376,16 @@ enum Outcome {
     /// A failure, and whether (why) it may be retried; the headers of the response, if any,
     /// for the delay the server asks for.
     Failure(Error, Option<RetryReason>, Option<HeaderMap>),
+}
+
+impl Outcome {
+    /// The headers of the answer, if one came.
+    fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Outcome::Success(_, headers, _) => Some(headers),
+            Outcome::Failure(_, _, headers) => headers.as_ref(),
+        }
+    }
 }
 
 impl Client {
@@ -405,6 +428,7 @@ impl Client {
         }
         let prepared = Prepared {
             method: op.method.reqwest(),
+            idempotent: request.idempotent,
             url: transport.url(&request.path, request.query.into_string().as_deref()),
             headers,
             body: request.body,
@@ -485,13 +509,20 @@ impl Client {
                 },
                 None => None,
             };
+            let ticket = match &self.transport.identity.budget {
+                Some(budget) => match budget.acquire(deadline).await {
+                    Ok(ticket) => Some(ticket),
+                    Err(_) => break,
+                },
+                None => None,
+            };
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if remaining.is_some_and(|r| r.is_zero()) {
                 break;
             }
             attempt += 1;
             let timeout = min_some(timeouts.attempt, remaining);
-            let method = parts.method.clone();
+            let idempotent = parts.idempotent || retry::is_idempotent(&parts.method);
             // A copy for this attempt while a retry is still possible; the parts themselves
             // on the last one.
             let request = if attempt < policy.attempts() {
@@ -502,14 +533,17 @@ impl Client {
                 parts.into_attempt(timeout)
             };
             let attempt_started = Instant::now();
-            let (error, reason, headers) =
-                match attempt_once(&self.http, request, &method, op.success).await {
-                    Outcome::Success(status, headers, body) => {
-                        trace::attempt(attempt, Some(status), attempt_started.elapsed());
-                        return (Ok((status, headers, body)), attempt);
-                    }
-                    Outcome::Failure(error, reason, headers) => (error, reason, headers),
-                };
+            let outcome = attempt_once(&self.http, request, idempotent, op.success).await;
+            if let Some(ticket) = ticket {
+                ticket.answered(outcome.headers());
+            }
+            let (error, reason, headers) = match outcome {
+                Outcome::Success(status, headers, body) => {
+                    trace::attempt(attempt, Some(status), attempt_started.elapsed());
+                    return (Ok((status, headers, body)), attempt);
+                }
+                Outcome::Failure(error, reason, headers) => (error, reason, headers),
+            };
             trace::attempt(attempt, error.status(), attempt_started.elapsed());
             let (Some(reason), true) = (reason, prepared.is_some()) else {
                 return (Err(error), attempt);
@@ -561,13 +595,13 @@ fn describe(e: &reqwest::Error, reading: bool) -> &'static str {
 async fn attempt_once(
     http: &reqwest::Client,
     request: reqwest::Request,
-    method: &Method,
+    idempotent: bool,
     success: u16,
 ) -> Outcome {
     let mut response = match http.execute(request).await {
         Ok(response) => response,
         Err(e) => {
-            let retry = retry::retry_failure(method, &e);
+            let retry = retry::retry_failure(idempotent, &e);
             return Outcome::Failure(Error::transport(describe(&e, false), e), retry, None);
         }
     };
@@ -577,10 +611,10 @@ async fn attempt_once(
         return match read_body(&mut response, MAX_ERROR_BODY).await {
             Ok(body) => {
                 let (error, error_type) = error_response(status, &headers, body);
-                let retry = retry::retry_status(method, status, error_type.as_deref());
+                let retry = retry::retry_status(idempotent, status, error_type.as_deref());
                 Outcome::Failure(error, retry, Some(headers))
             }
-            Err(e) => body_failure(method, e, headers),
+            Err(e) => body_failure(idempotent, e, headers),
         };
     }
     match response.bytes().await {
@@ -592,16 +626,16 @@ async fn attempt_once(
             )
             .with_status(status.as_u16()),
             None,
-            None,
+            Some(headers),
         ),
-        Err(e) => body_failure(method, e, headers),
+        Err(e) => body_failure(idempotent, e, headers),
     }
 }
 
-/// A response body that could not be read: retried like any transient fault where the
-/// method allows it.
-fn body_failure(method: &Method, e: reqwest::Error, headers: HeaderMap) -> Outcome {
-    let retry = retry::retry_body_failure(method, &e);
+/// A response body that could not be read: retried like any transient fault when the request
+/// may be sent twice.
+fn body_failure(idempotent: bool, e: reqwest::Error, headers: HeaderMap) -> Outcome {
+    let retry = retry::retry_body_failure(idempotent, &e);
     Outcome::Failure(
         Error::transport(describe(&e, true), e),
         retry,

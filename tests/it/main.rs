@@ -13,6 +13,7 @@ mod client_tracing;
 mod conformance;
 mod emulator_faults;
 mod emulator_rate;
+mod exactly_once;
 mod faults_cancel;
 mod faults_errors;
 mod faults_pages;

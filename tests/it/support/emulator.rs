@@ -1,17 +1,28 @@
 //! The SDK against an embedded emulator: a client bound to it as one bot, and the
 //! conversation most tests start from.
 
-use botpress::Client;
+use botpress::{Client, ClientBuilder};
 use botpress_emulator::Emulator;
 
 /// A client of `emulator` as `bot_id`, with the default behaviour.
 pub(crate) fn client(emulator: &Emulator, bot_id: &str) -> Client {
-    Client::builder()
-        .base_url(emulator.base_url())
-        .token(emulator.token())
-        .bot_id(bot_id)
-        .build()
-        .expect("valid configuration")
+    client_with(emulator, bot_id, |b| b)
+}
+
+/// A client of `emulator` as `bot_id`, its builder changed by `change`.
+pub(crate) fn client_with(
+    emulator: &Emulator,
+    bot_id: &str,
+    change: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Client {
+    change(
+        Client::builder()
+            .base_url(emulator.base_url())
+            .token(emulator.token())
+            .bot_id(bot_id),
+    )
+    .build()
+    .expect("valid configuration")
 }
 
 /// Creates a conversation (channel `web`, one tag); its id.

@@ -15,6 +15,7 @@ mod api;
 mod args;
 mod clients;
 mod contention;
+mod fanout;
 mod load;
 mod measure;
 mod paginate;
@@ -47,6 +48,7 @@ fn main() -> Result<()> {
         "setup-emulator" => setup::main(&args::Args::parse(rest)?),
         "scale" => scale::main(&args::Args::parse(rest)?),
         "contention" => contention::main(&args::Args::parse(rest)?),
+        "fanout" => fanout::main(&args::Args::parse(rest)?),
         _ => bail!(
             "usage: botpress-bench serve fixed|pages | client sdk|raw | paginate | load | setup-emulator | scale | contention (run by `cargo xtask bench`)"
         ),

@@ -4,6 +4,8 @@
 //!
 //! Sections: `overhead` (per-request cost against raw reqwest and the official TypeScript
 //! client), `instructions` (callgrind counts per request, SDK next to raw reqwest), `pagination` (flat memory, prefetch), `emulator` (throughput next to Prism),
+//! `platform` (what the emulator's journal and rate limiter cost a request), `rate` (a fan-out
+//! against a rate limit, with and without following the server's budget),
 //! `build` (clean, incremental and code generation times), `downstream` (a user crate's clean
 //! build and package count per feature set). The measuring programs are the
 //! release build of the `botpress-bench` crate, each client in its own process; only loopback
@@ -17,6 +19,7 @@ mod instructions;
 mod overhead;
 mod pagination;
 mod platform;
+mod rate;
 mod report;
 mod scale;
 
@@ -31,6 +34,7 @@ pub(crate) const SECTIONS: &[&str] = &[
     "pagination",
     "emulator",
     "platform",
+    "rate",
     "scale",
     "build",
     "downstream",
@@ -111,6 +115,9 @@ pub(crate) fn command(root: &Path, options: &Options) -> Result<i32> {
         }
         if wanted("platform") {
             sections.push(platform::run(&env, &timing)?);
+        }
+        if wanted("rate") {
+            sections.push(rate::run(&env, &timing)?);
         }
         if wanted("scale") {
             sections.push(scale::run(&env, options.quick)?);
