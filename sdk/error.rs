@@ -300,6 +300,12 @@ impl Error {
         self
     }
 
+    /// The same error, its message preceded by `context` (what the failed call was part of).
+    pub(crate) fn preceded_by(mut self, context: impl std::fmt::Display) -> Self {
+        self.0.message = format!("{context}: {}", self.0.message);
+        self
+    }
+
     /// With the HTTP status of the response that revealed it.
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.0.status = Some(status);

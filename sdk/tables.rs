@@ -36,6 +36,20 @@
 //! assert!(orders.find(&Query::new().filter(Filter::column("totl").gt(1))).await.is_err());
 //! # Ok(()) }
 //! ```
+//!
+//! # Writes of more than 1,000 rows
+//!
+//! The service takes at most 1,000 rows (or ids) per call. [`TypedTable::insert`],
+//! [`upsert`](TypedTable::upsert), [`update`](TypedTable::update) and
+//! [`delete`](TypedTable::delete) take any number and send them in calls of 1,000, in order,
+//! one after the other. Such a write is **not atomic across batches**: when a call fails, the
+//! batches before it stay written, later ones are not sent, and the error's message says
+//! which batch failed and how many rows were written before it. Every row is encoded and
+//! checked against the table's row size limit (4 KiB × its `factor`) before the first call,
+//! so a row that is too big fails the write with
+//! [`ErrorKind::LimitExceeded`] and nothing sent (unless
+//! [`local_limits`](crate::ClientBuilder::local_limits) is off).
+
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
@@ -49,7 +63,7 @@ use serde_json::{Map, Value, json};
 use crate::get_or_create::GetOrCreate;
 use crate::helper_error::{decode, invalid_input, json_kind, require_non_empty};
 use crate::paginate::Paginate;
-use crate::{Client, types};
+use crate::{Client, ErrorKind, types};
 
 /// Columns every row has, managed by the service.
 pub const SYSTEM_COLUMNS: [&str; 3] = ["id", "createdAt", "updatedAt"];
@@ -565,13 +579,27 @@ where
         rows.into_iter().map(Self::decode).collect()
     }
 
-    fn check_batch(len: usize) -> crate::Result<()> {
-        if len == 0 || len > 1000 {
-            return Err(invalid_input(format!(
-                "a row write takes 1 to 1000 rows, got {len}"
-            )));
-        }
-        Ok(())
+    /// Encodes `rows` for a write, refusing (before anything is sent, when local limits are
+    /// on) a row whose data is over the table's size limit.
+    fn encode_rows<'r, R: 'r>(
+        &self,
+        rows: impl IntoIterator<Item = &'r R>,
+        data: impl Fn(&R) -> &T,
+    ) -> crate::Result<Vec<Map<String, Value>>> {
+        let local_limits = self.client.transport.shared.local_limits;
+        rows.into_iter()
+            .enumerate()
+            .map(|(index, row)| {
+                let map = Self::encode(data(row))?;
+                match local_limits
+                    .then(|| crate::limits::table_row(index, &map, self.table.factor.unwrap_or(1)))
+                    .flatten()
+                {
+                    Some(over) => Err(crate::Error::other(ErrorKind::LimitExceeded, over)),
+                    None => Ok(map),
+                }
+            })
+            .collect()
     }
 
     /// Checks every column the query names against the schema.
@@ -624,97 +652,117 @@ where
             })
     }
 
-    /// Inserts `rows` (`createTableRows`, 1..=1000 rows); returns them as stored.
+    /// Inserts `rows` (`createTableRows`); returns them as stored, in order.
+    ///
+    /// More than 1,000 rows go in [batches](self#writes-of-more-than-1000-rows); no rows
+    /// send nothing.
     pub async fn insert(&self, rows: &[T]) -> crate::Result<Vec<TableRow<T>>> {
-        Self::check_batch(rows.len())?;
-        let rows = rows
-            .iter()
-            .map(Self::encode)
-            .collect::<crate::Result<Vec<_>>>()?;
-        let response = self
-            .client
-            .create_table_rows()
-            .table(self.name())
-            .rows(rows)
-            .send()
-            .await?;
-        Self::decode_all(response.rows, response.errors)
+        let rows = self.encode_rows(rows, |r| r)?;
+        let stored = in_batches(rows, |batch| async move {
+            let response = self
+                .client
+                .create_table_rows()
+                .table(self.name())
+                .rows(batch)
+                .send()
+                .await?;
+            Self::decode_all(response.rows, response.errors)
+        })
+        .await?;
+        Ok(stored.into_iter().flatten().collect())
     }
 
     /// Inserts or updates `rows`, matched on `key_column` (`upsertTableRows`); returns
     /// `(inserted, updated)`.
+    ///
+    /// More than 1,000 rows go in [batches](self#writes-of-more-than-1000-rows); no rows
+    /// send nothing.
     pub async fn upsert(
         &self,
         rows: &[T],
         key_column: &str,
     ) -> crate::Result<(Vec<TableRow<T>>, Vec<TableRow<T>>)> {
-        Self::check_batch(rows.len())?;
         if !self.columns.contains(key_column) && key_column != "id" {
             return Err(invalid_input(format!(
                 "table `{}` has no column `{key_column}` to upsert on",
                 self.name()
             )));
         }
-        let rows = rows
-            .iter()
-            .map(|r| {
-                Self::encode(r).map(|extra| types::UpsertTableRowsBodyRowsItem { id: None, extra })
-            })
-            .collect::<crate::Result<Vec<_>>>()?;
-        let response = self
-            .client
-            .upsert_table_rows()
-            .table(self.name())
-            .rows(rows)
-            .key_column(key_column)
-            .send()
-            .await?;
-        if !response.errors.is_empty() {
-            return Self::decode_all(Vec::new(), response.errors).map(|_| Default::default());
-        }
-        Ok((
-            Self::decode_all(response.inserted, Vec::new())?,
-            Self::decode_all(response.updated, Vec::new())?,
+        let rows = self
+            .encode_rows(rows, |r| r)?
+            .into_iter()
+            .map(|extra| types::UpsertTableRowsBodyRowsItem { id: None, extra })
+            .collect();
+        let batches = in_batches(rows, |batch| async move {
+            let response = self
+                .client
+                .upsert_table_rows()
+                .table(self.name())
+                .rows(batch)
+                .key_column(key_column)
+                .send()
+                .await?;
+            if !response.errors.is_empty() {
+                return Self::decode_all(Vec::new(), response.errors).map(|_| Default::default());
+            }
+            Ok((
+                Self::decode_all(response.inserted, Vec::new())?,
+                Self::decode_all(response.updated, Vec::new())?,
+            ))
+        })
+        .await?;
+        Ok(batches.into_iter().fold(
+            Default::default(),
+            |(mut inserted, mut updated): (Vec<_>, Vec<_>), (i, u)| {
+                inserted.extend(i);
+                updated.extend(u);
+                (inserted, updated)
+            },
         ))
     }
 
     /// Updates rows by id with their `data` (`updateTableRows`); returns them as stored.
+    ///
+    /// More than 1,000 rows go in [batches](self#writes-of-more-than-1000-rows); no rows
+    /// send nothing.
     pub async fn update(&self, rows: &[TableRow<T>]) -> crate::Result<Vec<TableRow<T>>> {
-        Self::check_batch(rows.len())?;
-        let rows = rows
-            .iter()
-            .map(|r| {
-                Self::encode(&r.data)
-                    .map(|extra| types::UpdateTableRowsBodyRowsItem { id: r.id, extra })
-            })
-            .collect::<crate::Result<Vec<_>>>()?;
-        let response = self
-            .client
-            .update_table_rows()
-            .table(self.name())
-            .rows(rows)
-            .send()
-            .await?;
-        Self::decode_all(response.rows, response.errors)
+        let rows = self
+            .encode_rows(rows, |r| &r.data)?
+            .into_iter()
+            .zip(rows)
+            .map(|(extra, r)| types::UpdateTableRowsBodyRowsItem { id: r.id, extra })
+            .collect();
+        let stored = in_batches(rows, |batch| async move {
+            let response = self
+                .client
+                .update_table_rows()
+                .table(self.name())
+                .rows(batch)
+                .send()
+                .await?;
+            Self::decode_all(response.rows, response.errors)
+        })
+        .await?;
+        Ok(stored.into_iter().flatten().collect())
     }
 
     /// Deletes the rows with these ids (`deleteTableRows`); returns how many were deleted.
+    ///
+    /// More than 1,000 ids go in [batches](self#writes-of-more-than-1000-rows); no ids
+    /// send nothing.
     pub async fn delete(&self, ids: &[i64]) -> crate::Result<i64> {
-        if ids.is_empty() || ids.len() > 1000 {
-            return Err(invalid_input(format!(
-                "a delete takes 1 to 1000 ids, got {}",
-                ids.len()
-            )));
-        }
-        let ids = ids.to_vec();
-        let response = self
-            .client
-            .delete_table_rows()
-            .table(self.name())
-            .ids(ids)
-            .send()
-            .await?;
-        Ok(response.deleted_rows)
+        let deleted = in_batches(ids.to_vec(), |batch| async move {
+            let response = self
+                .client
+                .delete_table_rows()
+                .table(self.name())
+                .ids(batch)
+                .send()
+                .await?;
+            Ok(response.deleted_rows)
+        })
+        .await?;
+        Ok(deleted.into_iter().sum())
     }
 
     /// Deletes the rows matching `filter`; returns how many were deleted.
@@ -771,4 +819,38 @@ where
             .stream()
             .map(|row| row.and_then(Self::decode)))
     }
+}
+
+/// Sends `items` in calls of at most [`TABLE_ROWS_PER_CALL`](crate::limits::TABLE_ROWS_PER_CALL),
+/// in order, one call after the other, and returns each call's result. A failed call ends the
+/// write: its error says which batch failed and how many items the earlier calls wrote (a
+/// write in one call keeps its error as it is). No items make no call.
+async fn in_batches<I, R, F, Fut>(items: Vec<I>, mut send: F) -> crate::Result<Vec<R>>
+where
+    F: FnMut(Vec<I>) -> Fut,
+    Fut: Future<Output = crate::Result<R>>,
+{
+    let per_call = crate::limits::TABLE_ROWS_PER_CALL;
+    let total = items.len();
+    let calls = total.div_ceil(per_call);
+    let mut items = items.into_iter();
+    let mut results = Vec::with_capacity(calls);
+    for call in 0..calls {
+        let batch: Vec<I> = items.by_ref().take(per_call).collect();
+        let first = call * per_call;
+        let len = batch.len();
+        match send(batch).await {
+            Ok(result) => results.push(result),
+            Err(e) if calls == 1 => return Err(e),
+            Err(e) => {
+                return Err(e.preceded_by(format!(
+                    "batch {} of {calls} (items {first}..{}) failed, {first} of the {total} \
+                     items were written by the batches before it",
+                    call + 1,
+                    first + len
+                )));
+            }
+        }
+    }
+    Ok(results)
 }

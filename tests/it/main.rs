@@ -28,3 +28,4 @@ mod paginate_stream;
 mod prop_decode;
 mod prop_query;
 mod secrets;
+mod table_batches;
