@@ -95,7 +95,11 @@ pub(crate) fn open_enum(name: &str, values: &[String]) -> proc_macro2::TokenStre
         impl<'de> ::serde::Deserialize<'de> for #ident {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok(Self::from(value.as_ref()))
+                let decoded = Self::from(value.as_ref());
+                if let Self::Unknown(other) = &decoded {
+                    crate::drift::unknown_enum_value(#name, other);
+                }
+                Ok(decoded)
             }
         }
 

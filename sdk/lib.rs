@@ -6,6 +6,7 @@ mod budget;
 pub mod call_options;
 mod client;
 pub mod config;
+mod drift;
 pub mod error;
 pub mod files;
 mod generated;

@@ -439,7 +439,7 @@ impl Client {
             .instrument(span)
             .await;
         match result {
-            Ok((status, headers, body)) => match serde_json::from_slice::<T>(&body) {
+            Ok((status, headers, body)) => match crate::drift::decode::<T>(op.id, &body) {
                 Ok(value) => Ok(Response::new(status, headers, value)),
                 Err(e) => Err(at(
                     Error::invalid_response(

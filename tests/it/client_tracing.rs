@@ -2,34 +2,13 @@
 
 use crate::support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use botpress::prelude::*;
+use support::capture::Capture;
 use support::faults::{Fault, FaultServer};
 
 const TOKEN: &str = "bp_pat_TRACE-S3CR3T";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn spans_carry_the_request_and_never_the_token_or_bodies() {
@@ -70,7 +49,7 @@ async fn spans_carry_the_request_and_never_the_token_or_bodies() {
     // A body that does not decode must not be logged either.
     let _ = client.list_tables().send().await.unwrap_err();
 
-    let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let out = capture.text();
     assert!(out.contains("botpress.request"), "{out}");
     assert!(out.contains(r#"operation="listTables""#), "{out}");
     assert!(out.contains("method=GET"), "{out}");

@@ -11,6 +11,7 @@ mod client_errors;
 mod client_retry;
 mod client_tracing;
 mod conformance;
+mod drift;
 mod emulator_faults;
 mod emulator_rate;
 mod exactly_once;

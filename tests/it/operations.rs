@@ -2,8 +2,8 @@
 //! server: the exact request line (method, path, query in wire order and encoding), the
 //! identity headers, the JSON body, and the decoding of a response synthesised from the
 //! document's schema — with a field the document does not declare and an enum value it does
-//! not list in every object, as a newer service would send. A coverage check fails if an
-//! operation of the document has no case here.
+//! not list in every object, as a newer service would send, and the drift events that name
+//! exactly those. A coverage check fails if an operation of the document has no case here.
 
 use crate::support;
 
@@ -16,6 +16,7 @@ use botpress::{
 };
 use serde_json::{Value, json};
 use support::{
+    capture::Capture,
     examples::{Mode, Spec},
     recorder::{Canned, Recorded, Recorder},
 };
@@ -27,11 +28,19 @@ struct Harness {
     spec: Spec,
     server: Recorder,
     covered: BTreeSet<String>,
+    /// The `botpress::drift` events logged, and how much of it was checked.
+    drift: Capture,
+    drift_seen: usize,
+    /// The drift reported so far, by operation: field paths, and `=value` for enum values
+    /// (reports are once per operation and field).
+    drift_reported: BTreeSet<(String, String)>,
+    /// The response last queued.
+    wire: Value,
 }
 
 impl Harness {
     /// Queues the synthesised response of `op_id` and returns what decoding must yield.
-    fn prepare(&self, op_id: &str) -> Value {
+    fn prepare(&mut self, op_id: &str) -> Value {
         let op = self.spec.operation(op_id);
         let wire = self.spec.example(
             &op.response,
@@ -41,6 +50,7 @@ impl Harness {
             },
         );
         self.server.push(Canned::json(op.success, &wire));
+        self.wire = wire;
         self.spec.example(
             &op.response,
             Mode {
@@ -81,7 +91,118 @@ impl Harness {
             }
         }
         assert_eq!(decoded, expected, "{op_id}: decoded response");
+        self.check_drift(op_id);
         self.covered.insert(op_id.to_string());
+    }
+
+    /// Checks that the drift events of the last response name exactly the fields the
+    /// document does not describe (every `someFutureField`, map entries as `*`) and only the
+    /// unknown enum value `someFutureValue`.
+    fn check_drift(&mut self, op_id: &str) {
+        let text = self.drift.text();
+        let new = &text[self.drift_seen..];
+        self.drift_seen = text.len();
+        let mut now = Vec::new();
+        for line in new.lines().filter(|l| l.contains("botpress::drift")) {
+            let operation = line
+                .split("operation=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next());
+            assert_eq!(
+                operation,
+                Some(op_id),
+                "{op_id}: drift of another call: {line}"
+            );
+            let what = if let Some(field) = line.split(" field=").nth(1) {
+                field.trim().to_string()
+            } else if let Some(value) = line.split(" value=\"").nth(1) {
+                let name = line
+                    .split(" enum=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next());
+                format!(
+                    "{}={}",
+                    name.unwrap_or_default(),
+                    value.trim_end_matches('"')
+                )
+            } else {
+                panic!("{op_id}: not a drift event: {line}");
+            };
+            assert!(
+                self.drift_reported
+                    .insert((op_id.to_string(), what.clone())),
+                "{op_id}: `{what}` reported twice"
+            );
+            now.push(what);
+        }
+        let ever: Vec<&String> = self
+            .drift_reported
+            .iter()
+            .filter(|(op, _)| op == op_id)
+            .map(|(_, what)| what)
+            .collect();
+        let mut expected = BTreeSet::new();
+        future_fields(&self.wire, "", &mut expected);
+        let sent_unknown_value = self.wire.to_string().contains("\"someFutureValue\"");
+        for path in &expected {
+            assert!(
+                ever.iter().any(|f| drift_path_matches(f, path)),
+                "{op_id}: `{path}` is not in the document but was not reported (reported: {ever:?})"
+            );
+        }
+        for what in &now {
+            match what.split_once('=') {
+                Some((_, value)) => assert!(
+                    value == "someFutureValue" && sent_unknown_value,
+                    "{op_id}: enum value `{value}` reported, but the document lists it"
+                ),
+                None => assert!(
+                    expected.iter().any(|p| drift_path_matches(what, p)),
+                    "{op_id}: `{what}` reported, but the document describes it (expected: {expected:?})"
+                ),
+            }
+        }
+        assert!(
+            !sent_unknown_value || ever.iter().any(|w| w.ends_with("=someFutureValue")),
+            "{op_id}: the unknown enum value was not reported"
+        );
+    }
+}
+
+/// Whether the drift event's field path `reported` names `path`, where a map's entries
+/// (`*` in the event) have their keys.
+fn drift_path_matches(reported: &str, path: &str) -> bool {
+    let (r, p): (Vec<_>, Vec<_>) = (reported.split('.').collect(), path.split('.').collect());
+    r.len() == p.len()
+        && r.iter()
+            .zip(&p)
+            .all(|(r, p)| r == p || r.strip_prefix('*').is_some_and(|rest| p.ends_with(rest)))
+}
+
+/// The path of every `someFutureField` of `value` (the fields the document does not
+/// describe), `.` between fields and `[]` for array items, as the drift events write them.
+fn future_fields(value: &Value, at: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                let path = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
+                if key == "someFutureField" {
+                    out.insert(path);
+                } else {
+                    future_fields(v, &path, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                future_fields(v, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -161,6 +282,13 @@ fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
 
 #[tokio::test]
 async fn every_operation_on_the_wire() {
+    let drift = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(drift.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
     let server = Recorder::start().await;
     let client = client(&server);
     let c = &client;
@@ -168,6 +296,10 @@ async fn every_operation_on_the_wire() {
         spec: Spec::load(),
         server,
         covered: BTreeSet::new(),
+        drift,
+        drift_seen: 0,
+        drift_reported: BTreeSet::new(),
+        wire: Value::Null,
     };
     let id = "conv 1/é+&"; // exercises path encoding everywhere an id goes
     let eid = "conv%201%2F%C3%A9%2B%26";

@@ -3,6 +3,7 @@
 //! Node tools, Prism, the operation inventory for coverage gates, and the judges' summary file.
 #![allow(dead_code)]
 
+pub(crate) mod capture;
 pub(crate) mod coverage;
 pub(crate) mod emulator;
 pub(crate) mod examples;

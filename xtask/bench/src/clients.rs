@@ -3,6 +3,8 @@
 //! thread). Prints requests, wall time, CPU time and peak RSS of this process.
 //!
 //! - `sdk`: the `botpress` client in its default configuration;
+//! - `sdk-drift`: the same, with a `tracing` subscriber that records the `botpress::drift`
+//!   target at `DEBUG` (and nothing else), to stderr: drift visibility on;
 //! - `raw`: the same request written by hand with reqwest and serde (same headers, the
 //!   response decoded into a hand-written struct).
 
@@ -66,6 +68,20 @@ struct RawConversation {
     properties: Option<BTreeMap<String, String>>,
 }
 
+/// Installs, for the process, a subscriber that writes the `botpress::drift` events at
+/// `DEBUG` to stderr and records nothing else.
+fn drift_subscriber() {
+    use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false),
+        )
+        .with(Targets::new().with_target("botpress::drift", tracing::Level::DEBUG))
+        .init();
+}
+
 /// Runs `op` with `concurrency` loops until `duration` has passed; the number of completed
 /// operations. The first error stops the run.
 pub(crate) async fn run_for<F, Fut>(concurrency: usize, duration: Duration, op: &F) -> Result<u64>
@@ -126,7 +142,10 @@ pub(crate) fn main(which: &str, args: &Args) -> Result<()> {
         .build()?;
     let (requests, wall, cpu_us) = runtime.block_on(async {
         match which {
-            "sdk" => {
+            "sdk" | "sdk-drift" => {
+                if which == "sdk-drift" {
+                    drift_subscriber();
+                }
                 let client = sdk_client(&url)?;
                 measure(concurrency, warmup, duration, fixed, || async {
                     let response = client.get_conversation().id(ID).send().await?;
@@ -152,7 +171,7 @@ pub(crate) fn main(which: &str, args: &Args) -> Result<()> {
                 })
                 .await
             }
-            other => bail!("unknown client `{other}` (sdk, raw)"),
+            other => bail!("unknown client `{other}` (sdk, sdk-drift, raw)"),
         }
     })?;
     measure::report(&Report {

@@ -1,6 +1,7 @@
 //! Section `instructions`: what one `getConversation` costs in CPU instructions, counted by
-//! callgrind (valgrind), for the SDK in its default configuration and for the same request
-//! written by hand with reqwest and serde (the same reqwest, from the same lock file).
+//! callgrind (valgrind), for the SDK in its default configuration, for the SDK with drift
+//! visibility on (a subscriber recording `botpress::drift` at `DEBUG`), and for the same
+//! request written by hand with reqwest and serde (the same reqwest, from the same lock file).
 //! Instruction counts do not drift with the machine's load as times do.
 //!
 //! Each client runs `N` sequential requests against the loopback `fixed` server under
@@ -59,15 +60,15 @@ fn collected(stderr: &str) -> Option<u64> {
 /// Runs the section; without valgrind, says so.
 pub(super) fn run(env: &Env) -> Result<Section> {
     let target = "SDK / raw reqwest instructions per getConversation";
+    let drift_target = "drift visibility on / off, instructions per getConversation";
     if Command::new("valgrind").arg("--version").output().is_err() {
         return Ok(Section {
             name: "instructions",
             tables: vec![],
-            targets: vec![Target::not_measured(
-                target,
-                "≤ 1.05×",
-                "valgrind is not installed",
-            )],
+            targets: vec![
+                Target::not_measured(target, "≤ 1.05×", "valgrind is not installed"),
+                Target::not_measured(drift_target, "≤ 1.01×", "valgrind is not installed"),
+            ],
             data: json!(null),
             notes: vec![],
         });
@@ -78,7 +79,7 @@ pub(super) fn run(env: &Env) -> Result<Section> {
         &["client", "instructions / request"],
     );
     let mut per_request = Vec::new();
-    for client in ["raw", "sdk"] {
+    for client in ["raw", "sdk", "sdk-drift"] {
         eprintln!("bench: instructions, {client}");
         let [a, b] = RUNS.map(|n| total(env, &server.url, client, n));
         let (a, b) = (a?, b?);
@@ -87,12 +88,20 @@ pub(super) fn run(env: &Env) -> Result<Section> {
         per_request.push(per);
     }
     let ratio = per_request[1] / per_request[0];
+    let drift = per_request[2] / per_request[1];
     table.row(vec!["SDK / raw".into(), format!("{ratio:.3}×")]);
+    table.row(vec!["drift on / off".into(), format!("{drift:.4}×")]);
     Ok(Section {
         name: "instructions",
         tables: vec![table],
-        targets: vec![Target::at_most(target, ratio, 1.05, "×")],
-        data: json!({ "raw": per_request[0], "sdk": per_request[1], "ratio": ratio, "runs": RUNS }),
+        targets: vec![
+            Target::at_most(target, ratio, 1.05, "×"),
+            Target::at_most(drift_target, drift, 1.01, "×"),
+        ],
+        data: json!({
+            "raw": per_request[0], "sdk": per_request[1], "sdk_drift": per_request[2],
+            "ratio": ratio, "drift_ratio": drift, "runs": RUNS,
+        }),
         notes: vec![format!(
             "instructions: callgrind totals of {} and {} sequential requests per client, differenced",
             RUNS[0], RUNS[1]

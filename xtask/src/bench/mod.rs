@@ -3,7 +3,7 @@
 //! each target is reported as pass or short and never fails the command.
 //!
 //! Sections: `overhead` (per-request cost against raw reqwest and the official TypeScript
-//! client), `instructions` (callgrind counts per request, SDK next to raw reqwest), `pagination` (flat memory, prefetch), `emulator` (throughput next to Prism),
+//! client), `instructions` (callgrind counts per request, SDK next to raw reqwest and drift visibility on next to off), `pagination` (flat memory, prefetch), `emulator` (throughput next to Prism),
 //! `platform` (what the emulator's journal and rate limiter cost a request), `rate` (a fan-out
 //! against a rate limit, with and without following the server's budget),
 //! `build` (clean, incremental and code generation times), `downstream` (a user crate's clean
