@@ -5,20 +5,14 @@ use crate::support;
 use std::time::Duration;
 
 use botpress::prelude::*;
-use support::capture::Capture;
+use support::capture::capture_at;
 use support::faults::{Fault, FaultServer};
 
 const TOKEN: &str = "bp_pat_TRACE-S3CR3T";
 
 #[tokio::test(flavor = "current_thread")]
 async fn spans_carry_the_request_and_never_the_token_or_bodies() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = capture_at(tracing::Level::TRACE);
 
     let server = FaultServer::scripted(
         vec![

@@ -8,7 +8,7 @@ use crate::support;
 use botpress::Client;
 use botpress::types::MessageDirection;
 use serde_json::json;
-use support::capture::Capture;
+use support::capture::capture_at;
 use support::faults::{Fault, FaultServer};
 use support::recorder::conversation;
 
@@ -49,13 +49,7 @@ fn message(direction: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "current_thread")]
 async fn undescribed_fields_and_values_are_reported_once_by_name() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = capture_at(tracing::Level::DEBUG);
     let server = FaultServer::scripted(
         vec![
             Fault::json(200, &drifted_conversation()),
@@ -134,13 +128,7 @@ async fn undescribed_fields_and_values_are_reported_once_by_name() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn nothing_is_reported_unless_the_target_is_enabled() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = capture_at(tracing::Level::INFO);
     let body = json!({"conversation": conversation("conv_1"), "driftOnlyHere": true});
     let server = FaultServer::scripted(vec![], Fault::json(200, &body)).await;
 
@@ -158,13 +146,7 @@ async fn nothing_is_reported_unless_the_target_is_enabled() {
     );
 
     // Enabled later, the field is reported then: nothing was recorded while it was off.
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = capture_at(tracing::Level::DEBUG);
     client(&server)
         .get_conversation()
         .id("conv_1")
@@ -176,17 +158,6 @@ async fn nothing_is_reported_unless_the_target_is_enabled() {
         "{}",
         capture.text()
     );
-}
-
-/// A capture of everything logged at `level` and below, installed for this thread.
-fn capture_at(level: tracing::Level) -> (Capture, tracing::subscriber::DefaultGuard) {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    (capture, tracing::subscriber::set_default(subscriber))
 }
 
 #[tokio::test(flavor = "current_thread")]

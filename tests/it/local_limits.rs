@@ -6,18 +6,12 @@ use botpress::{Client, ErrorKind};
 use botpress_emulator::{Config, spawn};
 use serde_json::json;
 
-use crate::support::emulator::{conversation, user};
+use crate::support::emulator::{client_with, conversation, user};
 
 const BOT: &str = "bot_01JLOCALLIMITS0000000000A1";
 
 fn client(emulator: &botpress_emulator::Emulator, local_limits: bool) -> Client {
-    Client::builder()
-        .base_url(emulator.base_url())
-        .token(emulator.token())
-        .bot_id(BOT)
-        .local_limits(local_limits)
-        .build()
-        .unwrap()
+    client_with(emulator, BOT, |b| b.local_limits(local_limits))
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use botpress::{
 };
 use serde_json::{Value, json};
 use support::{
-    capture::Capture,
+    capture::{Capture, capture_at},
     examples::{Mode, Spec},
     recorder::{Canned, Recorded, Recorder},
 };
@@ -282,13 +282,7 @@ fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
 
 #[tokio::test]
 async fn every_operation_on_the_wire() {
-    let drift = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(drift.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (drift, _guard) = capture_at(tracing::Level::DEBUG);
     let server = Recorder::start().await;
     let client = client(&server);
     let c = &client;

@@ -11,6 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::support::emulator::client_with;
+
 const BOT: &str = "bot_01JTABLEBATCHES0000000000A1";
 
 #[derive(Serialize, Deserialize, JsonSchema, Debug, PartialEq, Clone)]
@@ -28,14 +30,8 @@ fn items(range: std::ops::Range<i64>) -> Vec<Item> {
         .collect()
 }
 
-fn client(emulator: &Emulator, local_limits: bool) -> Client {
-    Client::builder()
-        .base_url(emulator.base_url())
-        .token(emulator.token())
-        .bot_id(BOT)
-        .local_limits(local_limits)
-        .build()
-        .unwrap()
+fn client(emulator: &botpress_emulator::Emulator, local_limits: bool) -> Client {
+    client_with(emulator, BOT, |b| b.local_limits(local_limits))
 }
 
 /// The number of rows (or ids) each call of `operation` sent, in order.
