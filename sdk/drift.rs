@@ -88,10 +88,9 @@ enum Report<'a> {
 }
 
 /// Emits the event for `what` in a response of `operation`, the first time only.
+///
+/// Only called while [`decode`] watches a response, that is with the target enabled.
 fn report(operation: &'static str, what: Report<'_>) {
-    if !enabled() {
-        return;
-    }
     let key = match &what {
         Report::Field(path) => format!("{operation} {path}"),
         Report::Value(name, value) => format!("{operation} {name}={value}"),
@@ -383,9 +382,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for WatchMap<'_, 'de, A> {
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        let path = match (&self.key, self.named) {
-            (Some(key), true) => Path::Field(self.at.path, key.as_str()),
-            _ => Path::Entry(self.at.path),
+        // Only a struct's keys are kept.
+        let path = match &self.key {
+            Some(key) => Path::Field(self.at.path, key.as_str()),
+            None => Path::Entry(self.at.path),
         };
         self.inner.next_value_seed(Watched {
             inner: seed,

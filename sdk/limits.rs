@@ -111,7 +111,8 @@ pub(crate) fn table_row(
 ) -> Option<String> {
     let factor = usize::try_from(factor.max(1)).unwrap_or(usize::MAX);
     let limit = TABLE_ROW_BYTES.saturating_mul(factor);
-    let size = serde_json::to_vec(data).map_or(0, |v| v.len());
+    // Measured as the body writes it.
+    let size = crate::json::to_vec(data).map_or(0, |v| v.len());
     (size > limit).then(|| {
         format!(
             "rows[{index}] is {size} bytes as JSON, over the table's limit of {limit} bytes \

@@ -10,15 +10,15 @@
 use crate::support;
 
 use std::{
-    io::Write,
     panic::{AssertUnwindSafe, catch_unwind},
-    sync::{Arc, Mutex, OnceLock},
+    sync::OnceLock,
     time::Duration,
 };
 
 use botpress::{Client, RetryPolicy, paginate::Paginate};
 use futures::TryStreamExt;
 use support::{
+    capture::Capture,
     faults::{Fault, FaultServer, RateLimitHeader, api_error_body},
     harness::{TOKEN, builder, fast_retry, ok_body, ok_fault},
 };
@@ -33,32 +33,19 @@ fn assert_clean(what: &str, text: &str) {
 
 /// Captures every tracing event of the calling thread (the test's runtime) at `TRACE`, with
 /// `log` records of the HTTP stack bridged in, until the guard drops; returns the buffer.
-fn capture_traces() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+fn capture_traces() -> (Capture, tracing::subscriber::DefaultGuard) {
     static LOG_BRIDGE: OnceLock<()> = OnceLock::new();
     LOG_BRIDGE.get_or_init(|| {
         tracing_log::LogTracer::init().expect("the only `log` logger of this test binary")
     });
     use tracing_subscriber::fmt::format::FmtSpan;
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let sink = buffer.clone();
+    let buffer = Capture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
         .with_span_events(FmtSpan::FULL)
-        .with_writer(move || Sink(sink.clone()))
+        .with_writer(buffer.clone())
         .finish();
     (buffer, tracing::subscriber::set_default(subscriber))
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Every fault, then a success: exercises every error path (with retries on).
@@ -221,7 +208,7 @@ async fn tracing_at_trace_level_does_not_show_the_token() {
         let _ = client.get_conversation().id("conv_1").send().await;
     }
     let _ = error_texts().await;
-    let text = String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
+    let text = buffer.text();
     assert!(
         text.contains("botpress.request"),
         "the SDK's spans were captured"
